@@ -1,0 +1,8 @@
+"""Generative models: every model is a :class:`GenerativeModel` named in the registry."""
+
+from tfgen.models.base import GenerativeModel
+from tfgen.models.registry import MODELS, build_model, get_model_class, model_names
+from tfgen.models.vae import VAE, VAEConfig
+
+__all__ = ["GenerativeModel", "MODELS", "VAE", "VAEConfig", "build_model", "get_model_class",
+           "model_names"]

@@ -1,0 +1,141 @@
+"""The base class every tfgen likelihood model shares: objective-driven train/test steps.
+
+A subclass implements ``compute_objective(images, seed, training)`` returning a per-example loss
+in nats and per-example metrics; this class turns it into Keras ``train_step``/``test_step`` that
+are correct under ``tf.distribute`` (the loss is summed over the local batch and divided by the
+**global** batch, since replica gradients are summed) and under mixed precision (the loss is scaled
+by the optimizer's loss scale, and objectives are computed in float32 by the subclasses).
+
+Randomness is stateless: every step derives its seed from ``(config seed, optimizer step)``, and
+per-example noise is drawn for the whole global batch and sliced per replica, so one step on two
+replicas matches one step on one device exactly.
+"""
+
+from __future__ import annotations
+
+import abc
+from typing import Any
+
+import keras
+import tensorflow as tf
+
+_TRAIN_SALT = 0
+_TEST_SALT = 1
+
+
+def replica_info() -> tuple[int, tf.Tensor]:
+    """(number of replicas in sync, this replica's id as an int32 tensor)."""
+    ctx = tf.distribute.get_replica_context()
+    if ctx is None:  # cross-replica context
+        return tf.distribute.get_strategy().num_replicas_in_sync, tf.constant(0, tf.int32)
+    replica_id = tf.cast(ctx.replica_id_in_sync_group, tf.int32)
+    return ctx.num_replicas_in_sync, replica_id
+
+
+def seed_pair(seed: Any, salt: Any = 0) -> tf.Tensor:
+    """A stateless seed (int32 ``[2]``) from an int seed and a salt."""
+    return tf.stack([tf.cast(seed, tf.int32), tf.cast(salt, tf.int32)])
+
+
+def global_batch_normal(local_shape: tf.Tensor, seed: tf.Tensor, dtype=tf.float32) -> tf.Tensor:
+    """Standard normal noise for this replica's slice of the global batch.
+
+    ``local_shape`` is ``[local_batch, ...]``. The noise for the whole global batch is drawn from
+    the stateless ``seed`` and this replica takes its contiguous slice (tf.distribute splits a
+    global batch contiguously), so results do not depend on the number of replicas.
+    """
+    num_replicas, replica_id = replica_info()
+    local_shape = tf.convert_to_tensor(local_shape, tf.int32)
+    local_batch = local_shape[0]
+    full = tf.random.stateless_normal(
+        tf.concat([[local_batch * num_replicas], local_shape[1:]], 0), seed=seed, dtype=dtype)
+    return full[replica_id * local_batch:(replica_id + 1) * local_batch]
+
+
+class GenerativeModel(keras.Model, abc.ABC):
+    """A Keras model of uint8 images ``[H, W, C]`` trained on a per-example loss in nats.
+
+    Subclasses set ``metric_names`` (names of the per-example metrics their objective returns)
+    and ``serving_methods`` (the public verbs ``tfgen.export`` turns into signatures).
+    """
+
+    metric_names: tuple[str, ...] = ()
+    serving_methods: tuple[str, ...] = ("sample", "log_prob")
+
+    def __init__(self, image_shape, seed: int = 0, **kwargs):
+        super().__init__(**kwargs)
+        self.image_shape = tuple(int(d) for d in image_shape)
+        if len(self.image_shape) != 3:
+            raise ValueError(f"image_shape must be (H, W, C); got {image_shape}")
+        self.seed = int(seed)
+        self._trackers = {name: keras.metrics.Mean(name=name)
+                          for name in ("loss",) + tuple(self.metric_names)}
+
+    # -- the objective -----------------------------------------------------------------------
+    @abc.abstractmethod
+    def compute_objective(self, images: tf.Tensor, seed: tf.Tensor, training: bool
+                          ) -> tuple[tf.Tensor, dict[str, tf.Tensor]]:
+        """uint8 ``[B, H, W, C]`` -> (loss float32 ``[B]`` in nats, {metric: float32 ``[B]``})."""
+
+    @property
+    def metrics(self):
+        return list(self._trackers.values())
+
+    def step_seed(self, salt: int) -> tf.Tensor:
+        """Stateless seed for the current optimizer step (same on every replica)."""
+        step = self.optimizer.iterations if self.optimizer is not None else 0
+        return tf.stack([tf.cast(self.seed * 2 + salt, tf.int32), tf.cast(step, tf.int32)])
+
+    @staticmethod
+    def _images(data) -> tf.Tensor:
+        images = data[0] if isinstance(data, (tuple, list)) else data
+        return tf.convert_to_tensor(images)
+
+    def _update_metrics(self, loss, metrics):
+        self._trackers["loss"].update_state(loss)
+        for name, value in metrics.items():
+            self._trackers[name].update_state(value)
+        return {name: tracker.result() for name, tracker in self._trackers.items()}
+
+    def train_step(self, data):
+        images = self._images(data)
+        num_replicas, _ = replica_info()
+        global_batch = tf.cast(tf.shape(images)[0] * num_replicas, tf.float32)
+        with tf.GradientTape() as tape:
+            loss, metrics = self.compute_objective(images, self.step_seed(_TRAIN_SALT), True)
+            loss = tf.cast(loss, tf.float32)
+            scaled = tf.reduce_sum(loss) / global_batch
+            scaled = self.optimizer.scale_loss(scaled)
+        grads = tape.gradient(scaled, self.trainable_variables)
+        self.optimizer.apply(grads, self.trainable_variables)
+        return self._update_metrics(loss, metrics)
+
+    def test_step(self, data):
+        images = self._images(data)
+        loss, metrics = self.compute_objective(images, self.step_seed(_TEST_SALT), False)
+        return self._update_metrics(tf.cast(loss, tf.float32), metrics)
+
+    def call(self, images, training=False):
+        """Per-example loss in nats, float32 ``[B]`` (used to build the model)."""
+        loss, _ = self.compute_objective(images, seed_pair(self.seed, 2), training)
+        return loss
+
+    def build_for(self, batch_size: int = 2) -> None:
+        """Create all variables by running the objective once on zeros."""
+        self(tf.zeros((batch_size,) + self.image_shape, tf.uint8))
+
+    # -- the public verbs (subclasses implement those in serving_methods) --------------------
+    def sample(self, num_samples: tf.Tensor, seed: tf.Tensor) -> tf.Tensor:
+        """int32 scalars -> uint8 ``[N, H, W, C]``."""
+        raise NotImplementedError
+
+    def log_prob(self, images: tf.Tensor) -> tf.Tensor:
+        """uint8 ``[B, H, W, C]`` -> float32 ``[B]``, log p(x) in nats per image."""
+        raise NotImplementedError
+
+    def get_config(self) -> dict:
+        return {"image_shape": list(self.image_shape), "seed": self.seed}
+
+    @classmethod
+    def from_config(cls, config: dict):
+        return cls(**config)

@@ -1,0 +1,48 @@
+"""The registry of model names (``--model``) and how a dataset spec fills in their config."""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Any
+
+from tfgen.models.base import GenerativeModel
+from tfgen.models.vae import VAE
+
+MODELS: dict[str, type[GenerativeModel]] = {"vae": VAE}
+
+
+def model_names() -> list[str]:
+    return sorted(MODELS)
+
+
+def get_model_class(name: str) -> type[GenerativeModel]:
+    if name not in MODELS:
+        raise ValueError(f"Unknown model {name!r}; valid names: {model_names()}")
+    return MODELS[name]
+
+
+def default_likelihood(spec) -> str:
+    """Bernoulli for binarized data, a 256-way categorical for 8-bit images."""
+    return "bernoulli" if spec.binarized else "categorical"
+
+
+def build_model(name: str, spec, seed: int = 0, **overrides: Any) -> GenerativeModel:
+    """Build model ``name`` for images of ``spec.shape`` with config ``overrides``.
+
+    ``spec`` is a :class:`tfgen.data.DatasetSpec`; unknown override keys raise a ValueError that
+    lists the model's config fields.
+    """
+    cls = get_model_class(name)
+    if getattr(spec, "kind", "image") != "image":
+        raise ValueError(f"model {name!r} models images, but dataset {spec.name!r} holds "
+                         f"{spec.kind}")
+    fields = {f.name for f in dataclasses.fields(cls.Config)}
+    unknown = sorted(set(overrides) - fields)
+    if unknown:
+        raise ValueError(f"Unknown config fields {unknown} for model {name!r}; valid: "
+                         f"{sorted(fields)}")
+    config = dataclasses.asdict(cls.Config())
+    config.update(overrides)
+    if config.get("likelihood") == "auto":
+        config["likelihood"] = default_likelihood(spec)
+    return cls(image_shape=spec.shape, seed=seed, **config)

@@ -1,0 +1,41 @@
+"""Distribution strategy and mixed-precision set-up, chosen by name."""
+
+from __future__ import annotations
+
+import keras
+import tensorflow as tf
+
+PRECISIONS = ("off", "mixed_float16", "mixed_bfloat16")
+STRATEGIES = ("default", "mirrored", "multiworker", "tpu")
+
+
+def configure_precision(policy: str) -> None:
+    """Set Keras' global dtype policy: ``off`` (float32), ``mixed_float16`` or ``mixed_bfloat16``.
+
+    Models compute their likelihoods, KL terms and penalties in float32 whatever the policy;
+    under ``mixed_float16`` Keras wraps the optimizer in a ``LossScaleOptimizer`` at compile time.
+    """
+    if policy not in PRECISIONS:
+        raise ValueError(f"Unknown mixed_precision {policy!r}; valid: {list(PRECISIONS)}")
+    keras.mixed_precision.set_global_policy("float32" if policy == "off" else policy)
+
+
+def make_strategy(name: str, tpu_address: str = "") -> tf.distribute.Strategy:
+    """``default`` (one device), ``mirrored`` (all local GPUs, or CPU), ``multiworker`` (reads
+    ``TF_CONFIG``) or ``tpu`` (``tpu_address``, empty for the local/Colab TPU)."""
+    if name == "default":
+        return tf.distribute.get_strategy()
+    if name == "mirrored":
+        return tf.distribute.MirroredStrategy()
+    if name == "multiworker":
+        return tf.distribute.MultiWorkerMirroredStrategy()
+    if name == "tpu":
+        try:
+            resolver = tf.distribute.cluster_resolver.TPUClusterResolver(tpu=tpu_address)
+            tf.config.experimental_connect_to_cluster(resolver)
+            tf.tpu.experimental.initialize_tpu_system(resolver)
+        except (ValueError, tf.errors.NotFoundError) as err:
+            raise RuntimeError(f"--strategy=tpu but no TPU could be found ({err}); use "
+                               f"--strategy=default or mirrored on this machine") from err
+        return tf.distribute.TPUStrategy(resolver)
+    raise ValueError(f"Unknown strategy {name!r}; valid: {list(STRATEGIES)}")

@@ -1,0 +1,170 @@
+"""One trainer for every tfgen model: data -> Keras ``fit`` -> checkpoints -> SavedModel export.
+
+The model's own ``train_step``/``test_step`` carry its objective; this module wires the data
+pipeline, the distribution strategy and precision, resumable step-numbered checkpoints, a NaN
+guard, TensorBoard scalars and image grids, a final test evaluation and the export.
+
+Outputs under ``output_dir``: ``run_config.json``, ``checkpoints/``, ``tensorboard/``,
+``images/*.png`` and ``metrics.json``; the SavedModel goes to ``export_root/export_name/<version>``.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import math
+import os
+from typing import Any
+
+import keras
+import tensorflow as tf
+
+from tfgen import data
+from tfgen.models import build_model
+from tfgen.training.callbacks import Checkpointer, ImageGrids, NaNGuard, StepLimit
+from tfgen.training.checkpoints import CheckpointStore, write_json_atomic
+from tfgen.training.environment import configure_precision, make_strategy
+from tfgen.utils.config import field
+
+
+@dataclasses.dataclass
+class TrainConfig:
+    """Everything about a run except the model's own hyperparameters (one flag per field)."""
+
+    dataset: str = field("binarized_fashion_mnist", "dataset name (see tfgen.data.dataset_names)")
+    image_size: int = field(0, "resize/crop images to this size (0: the dataset's own size)")
+    binarize: bool = field(False, "dynamically binarize a grayscale dataset")
+    exclude_classes: tuple[int, ...] = field((), "labels removed from train/validation data")
+    data_dir: str = field("", "TFDS data directory (empty: TFDS' default)")
+    batch_size: int = field(64, "global batch size (split across replicas)")
+    train_steps: int = field(600, "optimizer steps to train for in total")
+    epochs: int = field(0, "if > 0, train for this many passes over the training split instead")
+    learning_rate: float = field(1e-3, "Adam learning rate")
+    seed: int = field(0, "seed of data order, binarization, model noise and initialization")
+    output_dir: str = field("", "run directory (empty: runs/<run name>)")
+    resume: bool = field(False, "continue from the newest checkpoint in output_dir")
+    mixed_precision: str = field("off", "off | mixed_float16 | mixed_bfloat16")
+    strategy: str = field("default", "default | mirrored | multiworker | tpu")
+    tpu: str = field("", "TPU address for --strategy=tpu (empty: local/Colab TPU)")
+    jit_compile: bool = field(False, "compile the train step with XLA")
+    steps_per_epoch: int = field(200, "steps between validation, logs and image grids")
+    checkpoint_every: int = field(200, "steps between checkpoints")
+    keep_checkpoints: int = field(3, "newest checkpoints kept on disk")
+    eval_batches: int = field(20, "batches of the validation/test split per evaluation")
+    sample_images: int = field(64, "images in each sample grid (0: none)")
+    export: bool = field(True, "export a SavedModel at the end")
+    export_root: str = field("saved_models", "root of the versioned SavedModel exports")
+    export_name: str = field("", "export name (empty: the run name)")
+    verbose: int = field(1, "Keras verbosity: 0 silent, 1 progress bar, 2 one line per epoch")
+
+
+class TrainingDivergedError(FloatingPointError):
+    """The loss became NaN or Inf; training stopped at the last good checkpoint."""
+
+
+def _data_options(cfg: TrainConfig) -> dict[str, Any]:
+    return {"image_size": cfg.image_size or None, "exclude_classes": tuple(cfg.exclude_classes),
+            "binarize": cfg.binarize, "seed": cfg.seed, "data_dir": cfg.data_dir or None}
+
+
+def _count(ds: tf.data.Dataset) -> int:
+    size = int(ds.cardinality())
+    return size if size >= 0 else int(ds.reduce(0, lambda n, _: n + 1))
+
+
+def _check_resume_config(path: str, record: dict, resume: bool, has_checkpoints: bool) -> None:
+    if has_checkpoints and not resume:
+        raise FileExistsError(f"{os.path.dirname(path)} already holds checkpoints; pass --resume "
+                              f"to continue that run or choose another --output_dir")
+    if resume and os.path.exists(path):
+        with open(path) as f:
+            saved = json.load(f)
+        keys = ("model", "model_config", "dataset")
+        diff = {k: (saved.get(k), record[k]) for k in keys if saved.get(k) != record[k]}
+        if diff:
+            raise ValueError(f"--resume with a different setting than the saved run {path}: "
+                             + "; ".join(f"{k}: saved {a!r}, now {b!r}" for k, (a, b) in
+                                         diff.items()))
+
+
+def train(model_name: str, model_config: dict[str, Any], cfg: TrainConfig,
+          run_name: str | None = None) -> dict[str, Any]:
+    """Train ``model_name`` with ``model_config`` overrides under ``cfg``.
+
+    Returns a dict with ``output_dir``, ``step``, ``history`` (Keras logs per epoch), ``test``
+    (metrics on ``eval_batches`` test batches, nats) and ``export_path`` (or None).
+    Raises TrainingDivergedError when the loss becomes NaN/Inf.
+    """
+    run_name = run_name or f"{model_name}_{cfg.dataset.replace(':', '_').replace('/', '_')}"
+    output_dir = cfg.output_dir or os.path.join("runs", run_name)
+    configure_precision(cfg.mixed_precision)
+    strategy = make_strategy(cfg.strategy, cfg.tpu)
+    if cfg.batch_size % strategy.num_replicas_in_sync:
+        raise ValueError(f"batch_size {cfg.batch_size} is not divisible by the "
+                         f"{strategy.num_replicas_in_sync} replicas of --strategy={cfg.strategy}")
+
+    options = _data_options(cfg)
+    train_ds, spec = data.load(cfg.dataset, "train", **options)
+    val_ds, _ = data.load(cfg.dataset, "validation", **options)
+    test_ds, _ = data.load(cfg.dataset, "test", **options)
+
+    store = CheckpointStore(os.path.join(output_dir, "checkpoints"), cfg.keep_checkpoints)
+    record = {"model": model_name, "model_config": dict(model_config), "dataset": cfg.dataset,
+              "train_config": dataclasses.asdict(cfg), "spec": dataclasses.asdict(spec)}
+    config_path = os.path.join(output_dir, "run_config.json")
+    _check_resume_config(config_path, record, cfg.resume, bool(store.steps()))
+    os.makedirs(output_dir, exist_ok=True)
+    write_json_atomic(config_path, record)
+
+    with strategy.scope():
+        model = build_model(model_name, spec, seed=cfg.seed, **model_config)
+        model.build_for()
+        model.compile(optimizer=keras.optimizers.Adam(cfg.learning_rate),
+                      jit_compile=cfg.jit_compile)
+        model.optimizer.build(model.trainable_variables)
+    start = store.restore(model) if cfg.resume else 0
+
+    total = cfg.train_steps
+    if cfg.epochs > 0:
+        total = cfg.epochs * math.ceil(_count(train_ds) / cfg.batch_size)
+    spe = max(1, min(cfg.steps_per_epoch, total))
+    train_pipe = data.make_pipeline(train_ds, cfg.batch_size, training=True, seed=cfg.seed)
+    train_pipe = train_pipe.skip(start)  # the data position of the checkpoint (deterministic)
+    val_pipe = data.make_pipeline(val_ds, cfg.batch_size, training=False).take(cfg.eval_batches)
+    test_pipe = data.make_pipeline(test_ds, cfg.batch_size, training=False).take(cfg.eval_batches)
+    reference = next(iter(val_pipe))[0].numpy()[:16]
+
+    guard = NaNGuard()
+    callbacks = [
+        StepLimit(total), guard, Checkpointer(store, cfg.checkpoint_every, guard),
+        keras.callbacks.TensorBoard(os.path.join(output_dir, "tensorboard")),
+        ImageGrids(os.path.join(output_dir, "images"),
+                   os.path.join(output_dir, "tensorboard", "images"),
+                   num_samples=cfg.sample_images, seed=cfg.seed, reference_images=reference),
+    ]
+    history = {}
+    if start < total:
+        fit = model.fit(train_pipe, epochs=math.ceil(total / spe), steps_per_epoch=spe,
+                        initial_epoch=start // spe, validation_data=val_pipe,
+                        callbacks=callbacks, verbose=cfg.verbose, shuffle=False)
+        history = fit.history
+    if guard.diverged_at is not None:
+        latest = store.latest()
+        where = f"{latest[1]} (step {latest[0]})" if latest else "none was written"
+        raise TrainingDivergedError(
+            f"loss became {guard.bad_loss} at step {guard.diverged_at}; training stopped. The "
+            f"last good checkpoint is {where}. Lower --learning_rate or check the data, then "
+            f"rerun with --resume.")
+
+    step = int(model.optimizer.iterations.numpy())
+    test = {k: float(v) for k, v in model.evaluate(test_pipe, verbose=0, return_dict=True).items()}
+    export_path = None
+    if cfg.export:
+        from tfgen.export import export_model
+        export_path = export_model(model, root=cfg.export_root, name=cfg.export_name or run_name,
+                                   extra_assets={"step": step, "dataset": cfg.dataset,
+                                                 "run_config": record})
+    result = {"output_dir": output_dir, "step": step, "history": history, "test": test,
+              "export_path": export_path}
+    write_json_atomic(os.path.join(output_dir, "metrics.json"), result)
+    return result
