@@ -1,0 +1,285 @@
+"""tfgen.export: signatures, fresh-process round trip, versioning, atomicity, input checks."""
+
+import json
+import os
+import re
+import subprocess
+import sys
+import textwrap
+
+import numpy as np
+import pytest
+import tensorflow as tf
+
+from export_fakes import FactorizedModel, LatentModel, random_images
+from tfgen.export import SERVING_METHODS, export_model, load_exported
+from tfgen.export import saved_model as saved_model_lib
+
+VENV_BIN = os.path.dirname(sys.executable)
+
+
+@pytest.fixture(scope="module")
+def latent(tmp_path_factory):
+    """(in-memory LatentModel, its export directory)."""
+    model = LatentModel(seed=3)
+    root = tmp_path_factory.mktemp("saved_models")
+    return model, export_model(model, root=str(root), name="latent",
+                               extra_assets={"step": 1234, "dataset": "npz:x.npz"})
+
+
+@pytest.fixture(scope="module")
+def exported(latent):
+    return load_exported(latent[1])
+
+
+def _listing(model_dir):
+    return sorted(os.listdir(model_dir))
+
+
+# -- round trip --------------------------------------------------------------------------------
+
+def test_fresh_process_reproduces_outputs_exactly(latent, tmp_path):
+    model, path = latent
+    images = random_images(5, seed=1)
+    np.save(tmp_path / "images.npy", images)
+    script = textwrap.dedent(f"""
+        import numpy as np, tensorflow as tf
+        loaded = tf.saved_model.load({path!r})
+        images = tf.constant(np.load({str(tmp_path / 'images.npy')!r}))
+        seed, k = tf.constant(7), tf.constant(4)
+        out = {{}}
+        for name, kwargs in [
+                ("log_prob", dict(images=images)),
+                ("sample", dict(num_samples=tf.constant(6), seed=seed)),
+                ("encode", dict(images=images)),
+                ("decode", dict(z=tf.ones([3, 2]), seed=seed)),
+                ("elbo", dict(images=images, seed=seed)),
+                ("importance_weighted_log_prob", dict(images=images, num_samples=k, seed=seed))]:
+            for key, value in loaded.signatures[name](**kwargs).items():
+                out[name + "/" + key] = value.numpy()
+        np.savez({str(tmp_path / 'out.npz')!r}, **out)
+    """)
+    subprocess.run([sys.executable, "-c", script], check=True, timeout=120,
+                   env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2"})
+    out = np.load(tmp_path / "out.npz")
+
+    # Graph mode in memory runs the same computation as the SavedModel: bit-exact.
+    graph = {name: tf.function(getattr(model, name)) for name in SERVING_METHODS}
+    seed, k = tf.constant(7), tf.constant(4)
+    expected = {
+        "log_prob/log_prob": graph["log_prob"](images),
+        "sample/images": graph["sample"](tf.constant(6), seed),
+        "decode/images": graph["decode"](tf.ones([3, 2]), seed),
+        "importance_weighted_log_prob/log_prob":
+            graph["importance_weighted_log_prob"](images, k, seed),
+        **{"encode/" + key: v for key, v in graph["encode"](images).items()},
+        **{"elbo/" + key: v for key, v in graph["elbo"](images, seed).items()},
+    }
+    for key, value in expected.items():
+        np.testing.assert_array_equal(out[key], value.numpy(), err_msg=key)
+    assert out["sample/images"].dtype == np.uint8 and out["sample/images"].shape == (6, 4, 4, 1)
+    # Eager may differ from graph in the last ulp (fused ops), nothing more.
+    np.testing.assert_allclose(out["log_prob/log_prob"], model.log_prob(images), rtol=1e-6)
+    np.testing.assert_allclose(out["log_prob/bits_per_dim"],
+                               -out["log_prob/log_prob"] / (16 * np.log(2.0)), rtol=1e-6)
+    np.testing.assert_allclose(out["elbo/elbo"], -(out["elbo/kl"] + out["elbo/recon"]), rtol=1e-6)
+
+
+def test_saved_model_cli_lists_every_signature(latent):
+    result = subprocess.run(
+        [os.path.join(VENV_BIN, "saved_model_cli"), "show", "--all", "--dir", latent[1]],
+        capture_output=True, text=True, timeout=120, check=True)
+    for name in SERVING_METHODS + ("serving_default",):
+        assert f"signature_def['{name}']" in result.stdout, name
+    assert "DT_UINT8" in result.stdout
+
+
+def test_signature_specs(exported):
+    specs = {name: exported.input_specs(name) for name in exported.methods}
+    assert set(specs) == set(SERVING_METHODS)
+    assert specs["log_prob"]["images"] == tf.TensorSpec([None, 4, 4, 1], tf.uint8, "images")
+    assert specs["decode"]["z"].shape.as_list() == [None, 2]
+    assert set(specs["importance_weighted_log_prob"]) == {"images", "num_samples", "seed"}
+    assert specs["sample"]["seed"] == tf.TensorSpec([], tf.int32, "seed")
+    outputs = {name: set(exported.signatures[name].structured_outputs) for name in specs}
+    assert outputs["log_prob"] == outputs["importance_weighted_log_prob"] == {
+        "log_prob", "bits_per_dim"}
+    assert outputs["elbo"] == {"elbo", "kl", "recon"}
+    assert outputs["encode"] == {"mean", "stddev"}
+    assert outputs["sample"] == outputs["decode"] == {"images"}
+
+
+def test_serving_default_is_log_prob_else_sample(exported, tmp_path):
+    assert set(exported.input_specs("serving_default")) == {"images"}
+
+    class SampleOnly(FactorizedModel):
+        serving_methods = ("sample",)
+
+    sample_only = load_exported(export_model(SampleOnly(), root=str(tmp_path), name="gan"))
+    assert set(sample_only.input_specs("serving_default")) == {"num_samples", "seed"}
+    assert sample_only.methods == ("sample",)
+
+
+def test_bits_per_dim_counts_every_subpixel(tmp_path):
+    model = FactorizedModel(image_shape=(2, 3, 3))
+    out = load_exported(export_model(model, root=str(tmp_path), name="rgb")).log_prob(
+        random_images(2, (2, 3, 3)))
+    np.testing.assert_allclose(out["bits_per_dim"], -out["log_prob"] / (18 * np.log(2.0)),
+                               rtol=1e-6)
+
+
+def test_config_asset(exported):
+    config = exported.config
+    assert config["model_class"].endswith("LatentModel")
+    assert config["config"] == {"image_shape": [4, 4, 1], "seed": 3, "latent_dim": 2}
+    assert config["image_shape"] == [4, 4, 1]
+    assert config["serving_default"] == "log_prob"
+    assert set(config["serving_methods"]) == set(SERVING_METHODS)
+    assert config["extra"] == {"step": 1234, "dataset": "npz:x.npz"}
+    assert config["tfgen_version"] and config["latent_dim"] == 2
+    assert exported.image_shape == (4, 4, 1)
+
+
+# -- versioning and atomicity ------------------------------------------------------------------
+
+def test_versions_increase_and_never_overwrite(tmp_path):
+    model = FactorizedModel()
+    root, model_dir = str(tmp_path), str(tmp_path / "m")
+    assert export_model(model, root=root, name="m") == os.path.join(model_dir, "1")
+    assert export_model(model, root=root, name="m") == os.path.join(model_dir, "2")
+    marker = os.path.join(model_dir, "2", "marker")
+    open(marker, "w").close()
+    with pytest.raises(FileExistsError, match=os.path.join(model_dir, "2")):
+        export_model(model, root=root, name="m", version=2)
+    assert os.path.exists(marker)
+    os.makedirs(os.path.join(model_dir, "not-a-version"))
+    assert export_model(model, root=root, name="m", version=7).endswith(os.sep + "7")
+    assert export_model(model, root=root, name="m").endswith(os.sep + "8")
+    assert _listing(model_dir) == ["1", "2", "7", "8", "not-a-version"]
+    assert load_exported(model_dir).path == os.path.join(model_dir, "8")  # latest version
+
+
+@pytest.mark.parametrize("occupant", [[], ["variables"]])
+def test_version_taken_during_export_moves_to_next(occupant, tmp_path, monkeypatch):
+    write_config = saved_model_lib._write_config
+
+    def racing_write_config(path, text):  # another exporter takes version 1 meanwhile
+        write_config(path, text)
+        os.makedirs(tmp_path / "m" / "1")
+        for name in occupant:
+            os.makedirs(tmp_path / "m" / "1" / name)
+
+    monkeypatch.setattr(saved_model_lib, "_write_config", racing_write_config)
+    assert export_model(FactorizedModel(), root=str(tmp_path), name="m").endswith(os.sep + "2")
+    assert _listing(tmp_path / "m") == ["1", "2"]
+    assert os.listdir(tmp_path / "m" / "1") == occupant  # untouched, even when empty
+
+
+class TracingFails(FactorizedModel):
+    def log_prob(self, images):
+        raise RuntimeError("boom while tracing")
+
+
+def test_failed_export_leaves_nothing(tmp_path):
+    with pytest.raises(RuntimeError, match="boom while tracing"):
+        export_model(TracingFails(), root=str(tmp_path), name="m")
+    assert _listing(tmp_path / "m") == []
+
+
+def test_failure_after_write_leaves_nothing(tmp_path, monkeypatch):
+    def fail(path, text):
+        assert os.path.exists(os.path.join(path, "saved_model.pb"))
+        raise OSError("disk full")
+
+    monkeypatch.setattr(saved_model_lib, "_write_config", fail)
+    with pytest.raises(OSError, match="disk full"):
+        export_model(FactorizedModel(), root=str(tmp_path), name="m", version=3)
+    assert _listing(tmp_path / "m") == []
+
+
+# -- protocol checks at export time ------------------------------------------------------------
+
+class LazyLayer(FactorizedModel):
+    """Its sampler uses a layer that nothing built before export."""
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        import keras
+        self.head = keras.layers.Dense(16)
+
+    def sample(self, num_samples, seed):
+        noise = tf.random.stateless_normal(tf.stack([num_samples, 4]), tf.stack([seed, 0]))
+        return tf.cast(tf.reshape(self.head(noise), [-1, 4, 4, 1]) > 0, tf.uint8)
+
+
+class WrongDtype(FactorizedModel):
+    def log_prob(self, images):
+        return tf.cast(super().log_prob(images), tf.float64)
+
+
+@pytest.mark.parametrize("model, error, match", [
+    (LazyLayer(), ValueError, "created new variables"),
+    (WrongDtype(), TypeError, "log_prob must return 'log_prob' as float32"),
+])
+def test_protocol_violations_fail_export(model, error, match, tmp_path):
+    with pytest.raises(error, match=match):
+        export_model(model, root=str(tmp_path), name="m")
+    assert _listing(tmp_path / "m") == []
+
+
+def test_bad_serving_methods_and_unbuilt_model(tmp_path):
+    class Unknown(FactorizedModel):
+        serving_methods = ("log_prob", "generate")
+
+    with pytest.raises(ValueError, match=r"unknown names \['generate'\]; valid names"):
+        export_model(Unknown(), root=str(tmp_path), name="m")
+    unbuilt = FactorizedModel()
+    unbuilt.built = False
+    with pytest.raises(ValueError, match="not built"):
+        export_model(unbuilt, root=str(tmp_path), name="m")
+    with pytest.raises(TypeError, match="JSON-serializable"):
+        export_model(FactorizedModel(), root=str(tmp_path), name="m",
+                     extra_assets={"f": object()})
+    assert not (tmp_path / "m").exists() or _listing(tmp_path / "m") == []
+
+
+# -- input validation --------------------------------------------------------------------------
+
+@pytest.mark.parametrize("method, inputs, message", [
+    ("log_prob", dict(images=np.zeros([4, 32, 32, 3], np.float32)),
+     "log_prob expects images uint8 [None, 4, 4, 1]; got float32 [4, 32, 32, 3]"),
+    ("log_prob", dict(images=np.zeros([2, 8, 8, 1], np.uint8)),
+     "log_prob expects images uint8 [None, 4, 4, 1]; got uint8 [2, 8, 8, 1]"),
+    ("log_prob", dict(images=np.zeros([4, 4, 1], np.uint8)),
+     "log_prob expects images uint8 [None, 4, 4, 1]; got uint8 [4, 4, 1]"),
+    ("sample", dict(num_samples=np.array([2, 3], np.int32), seed=0),
+     "sample expects num_samples int32 []; got int32 [2]"),
+    ("sample", dict(num_samples=2, seed=1.5), "sample expects seed int32 []; got float"),
+    ("sample", dict(num_samples=0, seed=1), "num_samples >= 1"),
+    ("sample", dict(num_samples=2, seed=2**40), "out of int32 range"),
+    ("decode", dict(z=np.zeros([3, 2]), seed=0),
+     "decode expects z float32 [None, 2]; got float64 [3, 2]"),
+    ("elbo", dict(images=np.zeros([1, 4, 4, 1], np.uint8)),
+     "elbo expects inputs ['images', 'seed']; got ['images']"),
+    ("generate", dict(), "no 'generate' signature; available: ['decode', 'elbo'"),
+])
+def test_wrapper_rejects_bad_inputs(exported, method, inputs, message):
+    with pytest.raises(ValueError, match=re.escape(message)):
+        exported.call(method, **inputs)
+
+
+def test_wrapper_accepts_python_ints_and_tensors(exported):
+    assert exported.sample(3, seed=np.int64(5))["images"].shape == (3, 4, 4, 1)
+    out = exported.log_prob(tf.constant(random_images(2)))
+    assert out["log_prob"].shape == (2,) and out["log_prob"].dtype == np.float32
+
+
+def test_raw_signature_rejects_wrong_shapes(exported):
+    # Without tf.ensure_shape in the export, this shape-agnostic model would answer silently.
+    log_prob = exported.signatures["log_prob"]
+    with pytest.raises(tf.errors.InvalidArgumentError, match=r"\[2,8,8,1\]"):
+        log_prob(images=tf.zeros([2, 8, 8, 1], tf.uint8))
+    with pytest.raises(tf.errors.InvalidArgumentError, match="uint8"):
+        log_prob(images=tf.zeros([2, 4, 4, 1], tf.float32))
+    with pytest.raises(tf.errors.InvalidArgumentError):
+        exported.signatures["sample"](num_samples=tf.constant([2, 2]), seed=tf.constant(0))
