@@ -4,17 +4,16 @@
 (the TF Serving layout: one integer directory per version) with one named signature per verb in
 ``model.serving_methods``:
 
-===============================  ================================================  =========================================
-signature                        inputs                                            outputs
-===============================  ================================================  =========================================
-``sample``                       ``num_samples`` int32 ``[]``, ``seed`` int32 ``[]``  ``images`` uint8 ``[N, H, W, C]``
-``log_prob``                     ``images`` uint8 ``[None, H, W, C]``              ``log_prob`` f32 ``[B]`` (nats per image),
-                                                                                   ``bits_per_dim`` f32 ``[B]``
-``encode``                       ``images``                                        ``mean``, ``stddev`` f32 ``[B, D]``
-``decode``                       ``z`` f32 ``[None, D]``, ``seed`` int32 ``[]``    ``images`` uint8 ``[B, H, W, C]``
-``elbo``                         ``images``, ``seed``                              ``elbo``, ``kl``, ``recon`` f32 ``[B]`` nats
-``importance_weighted_log_prob`` ``images``, ``num_samples``, ``seed``             ``log_prob``, ``bits_per_dim`` f32 ``[B]``
-===============================  ================================================  =========================================
+- ``sample``: ``num_samples`` int32 ``[]``, ``seed`` int32 ``[]`` -> ``images`` uint8
+  ``[N, H, W, C]``
+- ``log_prob``: ``images`` uint8 ``[None, H, W, C]`` -> ``log_prob`` float32 ``[B]`` (nats per
+  image), ``bits_per_dim`` float32 ``[B]``
+- ``encode``: ``images`` -> ``mean``, ``stddev`` float32 ``[B, D]``
+- ``decode``: ``z`` float32 ``[None, D]``, ``seed`` -> ``images`` uint8 ``[B, H, W, C]``
+- ``elbo``: ``images``, ``seed`` -> ``elbo``, ``kl``, ``recon`` float32 ``[B]`` nats
+  (``recon = -log p(x|z)``, ``elbo = -(recon + kl)``)
+- ``importance_weighted_log_prob``: ``images``, ``num_samples``, ``seed`` -> ``log_prob``,
+  ``bits_per_dim`` float32 ``[B]``
 
 ``bits_per_dim = -log_prob / (H * W * C * ln 2)``. **``serving_default`` is ``log_prob`` when the
 model has it, else ``sample``** (a GAN serves samples by default).
@@ -249,7 +248,8 @@ def export_model(model: keras.Model, *, root: str = "saved_models", name: str,
     if auto:
         version = _next_version(model_dir)
     elif os.path.exists(os.path.join(model_dir, str(version))):
-        raise FileExistsError(f"export version already exists: {os.path.join(model_dir, str(version))}")
+        raise FileExistsError(
+            f"export version already exists: {os.path.join(model_dir, str(version))}")
 
     tmp = os.path.join(model_dir, f".tmp-{version}-{uuid.uuid4().hex}")
     try:
