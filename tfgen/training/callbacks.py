@@ -1,9 +1,10 @@
-"""Keras callbacks of the trainer: step limit, NaN guard, checkpoints and image grids."""
+"""Keras callbacks of the trainer: step/time budget, NaN guard, checkpoints, image grids."""
 
 from __future__ import annotations
 
 import math
 import os
+import time
 
 import keras
 import numpy as np
@@ -17,15 +18,21 @@ def _step(model: keras.Model) -> int:
     return int(model.optimizer.iterations.numpy())
 
 
-class StepLimit(keras.callbacks.Callback):
-    """Stop training once the optimizer has taken ``total_steps`` steps."""
+class TrainingBudget(keras.callbacks.Callback):
+    """Stop once the optimizer has taken ``total_steps`` steps or ``max_seconds`` (> 0) of
+    wall-clock time have passed since training began."""
 
-    def __init__(self, total_steps: int):
+    def __init__(self, total_steps: int, max_seconds: float = 0.0):
         super().__init__()
-        self.total_steps = int(total_steps)
+        self.total_steps, self.max_seconds = int(total_steps), float(max_seconds)
+        self.started = None
+
+    def on_train_begin(self, logs=None):
+        self.started = time.monotonic()
 
     def on_train_batch_end(self, batch, logs=None):
-        if _step(self.model) >= self.total_steps:
+        out_of_time = self.max_seconds > 0 and time.monotonic() - self.started >= self.max_seconds
+        if out_of_time or _step(self.model) >= self.total_steps:
             self.model.stop_training = True
 
 

@@ -21,7 +21,7 @@ import tensorflow as tf
 
 from tfgen import data
 from tfgen.models import build_model
-from tfgen.training.callbacks import Checkpointer, ImageGrids, NaNGuard, StepLimit
+from tfgen.training.callbacks import Checkpointer, ImageGrids, NaNGuard, TrainingBudget
 from tfgen.training.checkpoints import CheckpointStore, write_json_atomic
 from tfgen.training.environment import configure_precision, make_strategy
 from tfgen.utils.config import field
@@ -39,6 +39,7 @@ class TrainConfig:
     batch_size: int = field(64, "global batch size (split across replicas)")
     train_steps: int = field(600, "optimizer steps to train for in total")
     epochs: int = field(0, "if > 0, train for this many passes over the training split instead")
+    max_train_seconds: float = field(0.0, "if > 0, also stop after this much wall-clock time")
     learning_rate: float = field(1e-3, "Adam learning rate")
     seed: int = field(0, "seed of data order, binarization, model noise and initialization")
     output_dir: str = field("", "run directory (empty: runs/<run name>)")
@@ -136,7 +137,8 @@ def train(model_name: str, model_config: dict[str, Any], cfg: TrainConfig,
 
     guard = NaNGuard()
     callbacks = [
-        StepLimit(total), guard, Checkpointer(store, cfg.checkpoint_every, guard),
+        TrainingBudget(total, cfg.max_train_seconds), guard,
+        Checkpointer(store, cfg.checkpoint_every, guard),
         keras.callbacks.TensorBoard(os.path.join(output_dir, "tensorboard")),
         ImageGrids(os.path.join(output_dir, "images"),
                    os.path.join(output_dir, "tensorboard", "images"),
