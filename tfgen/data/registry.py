@@ -1,0 +1,230 @@
+"""The registry of named datasets: name → source, resolution (TFDS / local files / download),
+splits, class exclusion and binarization. Public entry points: :func:`load`, :func:`get_spec`,
+:func:`dataset_names`.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+from collections.abc import Callable, Sequence
+
+import numpy as np
+import tensorflow as tf
+
+from tfgen.data import splits, transforms
+from tfgen.data.sources import idx, toy2d
+from tfgen.data.sources.base import Source, SourceInfo
+from tfgen.data.sources.folder import FolderSource
+from tfgen.data.sources.npz import NpzSource
+from tfgen.data.sources.tfds_source import (TfdsConfig, TfdsSource, download_allowed,
+                                            download_and_prepare, how_to_prepare,
+                                            prepared_builder)
+from tfgen.data.spec import IMAGE, POINTS, SPLITS, DataNotFoundError, DatasetSpec
+
+NPZ_PREFIX = "npz:"
+FOLDER_PREFIX = "folder:"
+
+
+@dataclasses.dataclass(frozen=True)
+class _Options:
+    data_dir: str | None
+    download: bool
+    image_size: int | None  # the output side (for sources that resize while decoding)
+
+
+@dataclasses.dataclass(frozen=True)
+class _Entry:
+    """A registered name: static info (for specs) and how to open its data."""
+
+    info: Callable[[str], SourceInfo]  # argument after "npz:"/"folder:" ("" for plain names)
+    open: Callable[[str, _Options], Source]
+
+
+def _fashion_mnist_local() -> Source | None:
+    directory = idx.fashion_mnist_dir()
+    return idx.FashionMnistIdx(directory) if directory is not None else None
+
+
+def _fashion_mnist_hint() -> str:
+    env = os.environ.get(idx.FASHION_MNIST_ENV)
+    return (f"; or install the Debian package `dataset-fashion-mnist` (files in "
+            f"{idx.FASHION_MNIST_DEBIAN_DIR}) or set ${idx.FASHION_MNIST_ENV} to a folder with "
+            f"train-/t10k-{{images-idx3,labels-idx1}}-ubyte[.gz]"
+            + (f" (it is {env!r}, which lacks them)" if env else ""))
+
+
+def _tfds_entry(config: TfdsConfig, info: SourceInfo, *,
+                local: Callable[[], Source | None] | None = None,
+                local_hint: Callable[[], str] = lambda: "") -> _Entry:
+    """A TFDS-backed name. Order: prepared TFDS copy → ``local()`` files → download (only when
+    allowed) → :class:`DataNotFoundError` (with ``how_to_prepare`` + ``local_hint()``)."""
+
+    def _open(_: str, opts: _Options) -> Source:
+        builder = prepared_builder(config.tfds_name, opts.data_dir)
+        if builder is not None:
+            return TfdsSource(builder, config)
+        if local is not None and (source := local()) is not None:
+            return source
+        if opts.download:
+            return TfdsSource(download_and_prepare(config.tfds_name, opts.data_dir), config)
+        hint = how_to_prepare(config.tfds_name, opts.data_dir)
+        hint += local_hint()
+        if config.tfds_name.startswith("lsun"):
+            hint += "; preparing LSUN with TFDS needs `pip install tensorflow-io` (lmdb reader)"
+        raise DataNotFoundError(
+            f"TFDS dataset {config.tfds_name!r} is not prepared in "
+            f"{opts.data_dir or 'the default TFDS data_dir'} and downloads are off: {hint}.")
+
+    return _Entry(info=lambda _: info, open=_open)
+
+
+_GREY28 = (28, 28, 1)
+_NO_SPLITS_TEST_IS_VALIDATION = {"train": "train", "test": "validation"}
+
+_ENTRIES: dict[str, _Entry] = {
+    "mnist": _tfds_entry(TfdsConfig("mnist"), SourceInfo(_GREY28, 10)),
+    "fashion_mnist": _tfds_entry(TfdsConfig("fashion_mnist"), SourceInfo(_GREY28, 10),
+                                 local=_fashion_mnist_local, local_hint=_fashion_mnist_hint),
+    "binarized_fashion_mnist": _tfds_entry(
+        TfdsConfig("fashion_mnist"), SourceInfo(_GREY28, 10, force_binarize=True),
+        local=_fashion_mnist_local, local_hint=_fashion_mnist_hint),
+    "binarized_mnist": _tfds_entry(
+        TfdsConfig("binarized_mnist", label_key=None, zero_one=True),
+        SourceInfo(_GREY28, 0, binary=True)),
+    "cifar10": _tfds_entry(TfdsConfig("cifar10"), SourceInfo((32, 32, 3), 10)),
+    "lsun_bedroom": _tfds_entry(
+        TfdsConfig("lsun/bedroom", parts=_NO_SPLITS_TEST_IS_VALIDATION, label_key=None),
+        SourceInfo((None, None, 3), 0, default_size=64)),
+    "imagenet64": _tfds_entry(
+        TfdsConfig("downsampled_imagenet/64x64", parts=_NO_SPLITS_TEST_IS_VALIDATION,
+                   label_key=None),
+        SourceInfo((None, None, 3), 0, default_size=64)),
+    **{name: _Entry(info=lambda _: toy2d.INFO, open=lambda _, __, n=name: toy2d.Toy2DSource(n))
+       for name in toy2d.NAMES},
+}
+_PREFIXED: dict[str, _Entry] = {
+    NPZ_PREFIX: _Entry(info=lambda path: NpzSource(path).info(),
+                       open=lambda path, _: NpzSource(path)),
+    FOLDER_PREFIX: _Entry(info=lambda path: FolderSource(path).info(),
+                          open=lambda path, opts: FolderSource(path, opts.image_size)),
+}
+
+
+def dataset_names() -> list[str]:
+    """Sorted registered names (plus the ``npz:PATH`` and ``folder:PATH`` forms, not listed)."""
+    return sorted(_ENTRIES)
+
+
+def _lookup(name: str) -> tuple[_Entry, str]:
+    for prefix, entry in _PREFIXED.items():
+        if name.startswith(prefix):
+            if not name[len(prefix):]:
+                raise ValueError(f"dataset name {name!r} needs a path after {prefix!r}")
+            return entry, name[len(prefix):]
+    if name in _ENTRIES:
+        return _ENTRIES[name], ""
+    raise ValueError(f"unknown dataset {name!r}; expected one of {dataset_names()}, "
+                     f"or '{NPZ_PREFIX}PATH' (a .npz file) or '{FOLDER_PREFIX}PATH' (image folder)")
+
+
+def _spec(name: str, info: SourceInfo, image_size: int | None, binarize: bool) -> DatasetSpec:
+    if info.kind == POINTS:
+        if image_size is not None or binarize:
+            raise ValueError(f"{name!r} is a 2-D point set: expected image_size=None and "
+                             f"binarize=False, found image_size={image_size}, binarize={binarize}")
+        return DatasetSpec(name, tuple(info.shape), info.num_classes, POINTS, False)
+    h, w, c = info.shape
+    if image_size is not None and (not isinstance(image_size, (int, np.integer))
+                                   or isinstance(image_size, bool) or image_size < 1):
+        raise ValueError(f"image_size must be a positive int or None, found {image_size!r}")
+    if image_size is not None:
+        shape = (int(image_size), int(image_size), c)
+    elif h is None or w is None:
+        shape = (info.default_size, info.default_size, c)
+    else:
+        shape = (h, w, c)
+    if info.binary and shape != tuple(info.shape):
+        raise ValueError(f"{name!r} is statically binarized at {h}x{w}; resizing it would break "
+                         f"the binarization (found image_size={image_size})")
+    binarize = binarize or info.force_binarize
+    if binarize and c != 1:
+        raise ValueError(f"binarize=True needs a greyscale dataset; {name!r} has {c} channels")
+    return DatasetSpec(name, shape, info.num_classes, IMAGE, binarize or info.binary)
+
+
+def get_spec(name: str, image_size: int | None = None, binarize: bool = False) -> DatasetSpec:
+    """The :class:`DatasetSpec` that :func:`load` would return, without reading pixel data.
+
+    Registered names need no data on disk; ``npz:`` reads the archive's headers (and labels),
+    ``folder:`` lists the tree and opens the first image.
+    """
+    entry, arg = _lookup(name)
+    return _spec(name, entry.info(arg), image_size, binarize)
+
+
+def load(name: str, split: str = "train", *, image_size: int | None = None,
+         exclude_classes: Sequence[int] = (), binarize: bool = False, seed: int = 0,
+         validation_fraction: float = 0.1, data_dir: str | None = None,
+         download: bool | None = None) -> tuple[tf.data.Dataset, DatasetSpec]:
+    """Load a split of a named dataset.
+
+    Args:
+      name: a name from :func:`dataset_names`, ``"npz:PATH"`` or ``"folder:PATH"``.
+      split: ``"train"``, ``"validation"`` or ``"test"``. Validation is a seeded carve-out of the
+        source's train split (see :mod:`tfgen.data.splits`); train is the rest of it.
+      image_size: output side S for images (center crop to square, then resize); None keeps
+        the native size (64 for ``lsun_bedroom``, ``imagenet64`` and folders).
+      exclude_classes: labels removed from train and validation only; test keeps every class
+        (leave-classes-out OOD experiments).
+      binarize: dynamic binarization of a greyscale dataset. For ``split="train"`` the draw is
+        fresh on every iteration (and per epoch through :func:`tfgen.data.make_pipeline`); for
+        validation/test it is frozen, keyed by (seed, example index).
+      seed: seeds the validation carve-out and the binarization.
+      validation_fraction: expected fraction of the train split given to validation, in [0, 1).
+      data_dir: TFDS data directory (TFDS default when None).
+      download: allow TFDS downloads; None reads ``$TFGEN_ALLOW_DOWNLOAD``. Never downloads
+        otherwise.
+
+    Returns:
+      ``(dataset, spec)``: an unbatched dataset of ``(image uint8 [H, W, C] in [0, 255],
+      label int64 scalar)`` — ``(float32 [2], label 0)`` for point sets — and its spec.
+
+    Raises:
+      ValueError: unknown name/split, bad arguments, malformed files.
+      DataNotFoundError: the data is not available locally and downloading is off.
+    """
+    if split not in SPLITS:
+        raise ValueError(f"unknown split {split!r}; expected one of {list(SPLITS)}")
+    if not 0.0 <= validation_fraction < 1.0:
+        raise ValueError(f"validation_fraction must be in [0, 1), found {validation_fraction}")
+    entry, arg = _lookup(name)
+    info = entry.info(arg)
+    spec = _spec(name, info, image_size, binarize)
+    exclude = tuple(int(c) for c in exclude_classes)
+    if exclude and (spec.num_classes == 0
+                    or any(not 0 <= c < spec.num_classes for c in exclude)):
+        raise ValueError(f"exclude_classes must be labels of {name!r} in "
+                         f"[0, {spec.num_classes}), found {list(exclude)}"
+                         + (" (the dataset is unlabelled)" if spec.num_classes == 0 else ""))
+
+    opts = _Options(data_dir=data_dir, download=download_allowed(download),
+                    image_size=spec.shape[0] if spec.kind == IMAGE else None)
+    part = "test" if split == "test" else "train"
+    ds = splits.select(entry.open(arg, opts).read(part), split, seed, validation_fraction,
+                       exclude)
+
+    if spec.kind == IMAGE and tuple(ds.element_spec[1].shape) != spec.shape:
+        size = spec.shape[0]
+        ds = ds.map(lambda i, image, label: (i, transforms.center_crop_resize(image, size), label),
+                    num_parallel_calls=tf.data.AUTOTUNE, deterministic=True)
+    dynamic = spec.binarized and not info.binary
+    if dynamic and split != "train":
+        # Frozen: keyed by (seed, the example's index in its source), identical on every call.
+        ds = ds.map(lambda i, image, label: (transforms.binarize_at(image, seed, i), label),
+                    num_parallel_calls=tf.data.AUTOTUNE, deterministic=True)
+        return ds, spec
+    ds = ds.map(lambda i, image, label: (image, label))
+    if dynamic:
+        ds = transforms.binarize_redrawn(ds, seed)
+    return ds, spec
