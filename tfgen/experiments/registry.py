@@ -7,7 +7,6 @@ override its fields. ``DEFAULT_EXPERIMENT`` is what ``python train/run.py`` runs
 from __future__ import annotations
 
 import dataclasses
-from types import MappingProxyType
 from typing import Any, Mapping
 
 
@@ -16,8 +15,8 @@ class Experiment:
     name: str
     description: str
     model: str
-    model_config: Mapping[str, Any] = MappingProxyType({})
-    train_config: Mapping[str, Any] = MappingProxyType({})
+    model_config: Mapping[str, Any] = dataclasses.field(default_factory=dict)
+    train_config: Mapping[str, Any] = dataclasses.field(default_factory=dict)
 
 
 _ENTRIES = (

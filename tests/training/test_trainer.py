@@ -1,0 +1,113 @@
+"""Trainer on real Fashion-MNIST: learning, checkpoints, resume after a kill, NaN guard."""
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import numpy as np
+import pytest
+import tensorflow as tf
+
+from tfgen.models import VAE, registry
+from tfgen.training import TrainConfig, TrainingDivergedError, train
+from tfgen.training.checkpoints import CheckpointStore
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(__file__)))
+SMALL_VAE = {"latent_dim": 8, "filters": 8, "conv_layers": 4}
+SMALL_FLAGS = ["--latent_dim=8", "--filters=8", "--conv_layers=4"]
+
+
+def config(tmp_path, **kw):
+    base = dict(dataset="binarized_fashion_mnist", batch_size=32, train_steps=20,
+                steps_per_epoch=10, checkpoint_every=10, eval_batches=4, sample_images=16,
+                export=False, output_dir=str(tmp_path / "run"), verbose=0,
+                export_root=str(tmp_path / "exports"))
+    base.update(kw)
+    return TrainConfig(**base)
+
+
+def test_a_few_hundred_steps_lower_the_test_loss(tmp_path):
+    before = train("vae", SMALL_VAE, config(tmp_path, train_steps=0,
+                                            output_dir=str(tmp_path / "untrained")))
+    after = train("vae", SMALL_VAE, config(tmp_path, train_steps=300, steps_per_epoch=100,
+                                           checkpoint_every=100))
+    assert after["step"] == 300
+    assert after["test"]["loss"] < before["test"]["loss"] - 100, (before["test"], after["test"])
+    images = os.listdir(tmp_path / "run" / "images")
+    assert any(n.startswith("samples-") for n in images)
+    assert any(n.startswith("reconstructions-") for n in images)
+
+
+def test_resume_continues_from_the_saved_step(tmp_path):
+    first = train("vae", SMALL_VAE, config(tmp_path, train_steps=20))
+    assert first["step"] == 20
+    store = CheckpointStore(str(tmp_path / "run" / "checkpoints"))
+    assert store.steps() == [10, 20]
+    with pytest.raises(FileExistsError, match="--resume"):
+        train("vae", SMALL_VAE, config(tmp_path, train_steps=30))
+    with pytest.raises(ValueError, match="latent_dim|model_config"):
+        train("vae", {**SMALL_VAE, "latent_dim": 9}, config(tmp_path, resume=True))
+    second = train("vae", SMALL_VAE, config(tmp_path, train_steps=30, resume=True))
+    assert second["step"] == 30
+    assert sum(len(v) for k, v in second["history"].items() if k == "loss") == 1  # one epoch
+
+
+def test_resume_after_kill_loses_nothing_before_the_last_checkpoint(tmp_path):
+    out = tmp_path / "run"
+    cmd = [sys.executable, os.path.join(ROOT, "train", "run.py"), "--model=vae",
+           "--dataset=binarized_fashion_mnist", "--batch_size=16", "--train_steps=100000",
+           "--steps_per_epoch=10", "--checkpoint_every=10", "--eval_batches=1",
+           "--sample_images=0", "--export=false", f"--output_dir={out}", "--verbose=0",
+           *SMALL_FLAGS]
+    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    store = CheckpointStore(str(out / "checkpoints"))
+    deadline = time.time() + 240
+    while len(store.steps()) < 2 and time.time() < deadline and proc.poll() is None:
+        time.sleep(0.5)
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    saved = store.steps()
+    assert saved, "no checkpoint was written before the kill"
+    resumed = subprocess.run([*cmd[:5], f"--train_steps={saved[-1] + 10}",
+                              *cmd[6:], "--resume"], capture_output=True, text=True, timeout=300)
+    assert resumed.returncode == 0, resumed.stderr[-3000:]
+    assert json.loads(resumed.stdout)["step"] == saved[-1] + 10
+    assert store.steps()[-1] == saved[-1] + 10
+
+
+class _DivergingVAE(VAE):
+    """A VAE whose loss becomes NaN from optimizer step 15 on."""
+
+    def compute_objective(self, images, seed, training):
+        loss, metrics = super().compute_objective(images, seed, training)
+        bad = tf.cast(self.optimizer.iterations, tf.float32) >= 15.0 if training else False
+        return tf.where(bad, float("nan"), loss), metrics
+
+
+def test_nan_loss_stops_training_and_keeps_the_last_good_checkpoint(tmp_path, monkeypatch):
+    monkeypatch.setitem(registry.MODELS, "diverging_vae", _DivergingVAE)
+    with pytest.raises(TrainingDivergedError, match=r"nan at step 16.*ckpt-10"):
+        train("diverging_vae", SMALL_VAE, config(tmp_path, train_steps=40))
+    store = CheckpointStore(str(tmp_path / "run" / "checkpoints"))
+    assert store.steps() == [10]
+    model = VAE((28, 28, 1), likelihood="bernoulli", **SMALL_VAE)
+    model.build_for()
+    model.load_weights(store.latest()[1])
+    assert all(np.all(np.isfinite(w)) for w in model.get_weights())
+
+
+@pytest.mark.parametrize("flag,message", [
+    ("--model=vea", "valid names: ['vae']"),
+    ("--dataset=nonesuch", "valid"),
+    ("--experiment=nonesuch", "vae_fashion_mnist"),
+    ("--mixed_precision=fp8", "mixed_float16"),
+])
+def test_cli_rejects_unknown_names_clearly(tmp_path, flag, message):
+    out = subprocess.run([sys.executable, os.path.join(ROOT, "train", "run.py"), flag,
+                          f"--output_dir={tmp_path}/run", "--train_steps=1", "--export=false"],
+                         capture_output=True, text=True, timeout=120)
+    assert out.returncode != 0
+    assert message in out.stderr, out.stderr[-2000:]
