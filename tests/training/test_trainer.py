@@ -101,7 +101,7 @@ def test_nan_loss_stops_training_and_keeps_the_last_good_checkpoint(tmp_path, mo
 
 @pytest.mark.parametrize("flag,message", [
     ("--model=vea", "valid names: ['vae']"),
-    ("--dataset=nonesuch", "valid"),
+    ("--dataset=nonesuch", "expected one of ['25gaussians'"),
     ("--experiment=nonesuch", "vae_fashion_mnist"),
     ("--mixed_precision=fp8", "mixed_float16"),
 ])

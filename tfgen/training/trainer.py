@@ -131,8 +131,10 @@ def train(model_name: str, model_config: dict[str, Any], cfg: TrainConfig,
     spe = max(1, min(cfg.steps_per_epoch, total))
     train_pipe = data.make_pipeline(train_ds, cfg.batch_size, training=True, seed=cfg.seed)
     train_pipe = train_pipe.skip(start)  # the data position of the checkpoint (deterministic)
-    val_pipe = data.make_pipeline(val_ds, cfg.batch_size, training=False).take(cfg.eval_batches)
-    test_pipe = data.make_pipeline(test_ds, cfg.batch_size, training=False).take(cfg.eval_batches)
+    # The same first eval_batches batches of each split every time (cached after the first pass).
+    eval_examples = cfg.eval_batches * cfg.batch_size
+    val_pipe = data.make_pipeline(val_ds.take(eval_examples), cfg.batch_size, training=False)
+    test_pipe = data.make_pipeline(test_ds.take(eval_examples), cfg.batch_size, training=False)
     reference = next(iter(val_pipe))[0].numpy()[:16]
 
     guard = NaNGuard()
