@@ -135,7 +135,7 @@ def train(model_name: str, model_config: dict[str, Any], cfg: TrainConfig,
     eval_examples = cfg.eval_batches * cfg.batch_size
     val_pipe = data.make_pipeline(val_ds.take(eval_examples), cfg.batch_size, training=False)
     test_pipe = data.make_pipeline(test_ds.take(eval_examples), cfg.batch_size, training=False)
-    reference = next(iter(val_pipe))[0].numpy()[:16]
+    reference = next(iter(val_ds.batch(16)))[0].numpy()  # images for reconstruction grids
 
     guard = NaNGuard()
     callbacks = [

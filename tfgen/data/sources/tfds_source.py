@@ -55,6 +55,9 @@ def prepared_builder(tfds_name: str, data_dir: str | None):
     else None. Never downloads."""
     import tensorflow_datasets as tfds
 
+    root = data_dir or default_data_dir()
+    if not tf.io.gfile.isdir(os.path.join(root, tfds_name.split("/")[0].split(":")[0])):
+        return None  # nothing there; skips TFDS' "variant folder" warnings on every load
     builder = tfds.builder(tfds_name, data_dir=data_dir)
     return builder if builder.is_prepared() else None
 
