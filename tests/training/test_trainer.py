@@ -81,7 +81,7 @@ def test_resume_after_kill_loses_nothing_before_the_last_checkpoint(tmp_path):
 class _DivergingVAE(VAE):
     """A VAE whose loss becomes NaN from optimizer step 15 on."""
 
-    def compute_objective(self, images, seed, training):
+    def compute_objective(self, images, seed, training, labels=None):
         loss, metrics = super().compute_objective(images, seed, training)
         bad = tf.cast(self.optimizer.iterations, tf.float32) >= 15.0 if training else False
         return tf.where(bad, float("nan"), loss), metrics
@@ -111,3 +111,16 @@ def test_cli_rejects_unknown_names_clearly(tmp_path, flag, message):
                          capture_output=True, text=True, timeout=120)
     assert out.returncode != 0
     assert message in out.stderr, out.stderr[-2000:]
+
+
+def test_mixed_precision_and_xla_train_and_keep_float32_outputs(tmp_path):
+    import keras
+    result = train("vae", SMALL_VAE, config(tmp_path, train_steps=4, steps_per_epoch=2,
+                                            mixed_precision="mixed_bfloat16", jit_compile=True,
+                                            sample_images=4, export=True))
+    assert result["step"] == 4 and np.isfinite(result["test"]["loss"])
+    assert keras.mixed_precision.global_policy().name == "float32"  # restored after training
+    from tfgen.export import load_exported
+    exported = load_exported(result["export_path"])
+    out = exported.log_prob(np.zeros((2, 28, 28, 1), np.uint8))
+    assert out["log_prob"].dtype == np.float32 and np.all(np.isfinite(out["log_prob"]))

@@ -61,6 +61,7 @@ class GenerativeModel(keras.Model, abc.ABC):
 
     metric_names: tuple[str, ...] = ()
     serving_methods: tuple[str, ...] = ("sample", "log_prob")
+    default_learning_rate: float = 1e-3
 
     def __init__(self, image_shape, seed: int = 0, **kwargs):
         super().__init__(**kwargs)
@@ -73,9 +74,11 @@ class GenerativeModel(keras.Model, abc.ABC):
 
     # -- the objective -----------------------------------------------------------------------
     @abc.abstractmethod
-    def compute_objective(self, images: tf.Tensor, seed: tf.Tensor, training: bool
+    def compute_objective(self, images: tf.Tensor, seed: tf.Tensor, training: bool,
+                          labels: tf.Tensor | None = None
                           ) -> tuple[tf.Tensor, dict[str, tf.Tensor]]:
-        """uint8 ``[B, H, W, C]`` -> (loss float32 ``[B]`` in nats, {metric: float32 ``[B]``})."""
+        """uint8 ``[B, H, W, C]`` (and int64 ``[B]`` labels when the data has them; conditional
+        models use them) -> (loss float32 ``[B]`` in nats, {metric: float32 ``[B]``})."""
 
     @property
     def metrics(self):
@@ -87,9 +90,12 @@ class GenerativeModel(keras.Model, abc.ABC):
         return tf.stack([tf.cast(self.seed * 2 + salt, tf.int32), tf.cast(step, tf.int32)])
 
     @staticmethod
-    def _images(data) -> tf.Tensor:
-        images = data[0] if isinstance(data, (tuple, list)) else data
-        return tf.convert_to_tensor(images)
+    def _unpack(data) -> tuple[tf.Tensor, tf.Tensor | None]:
+        """A batch ``(images, labels)`` or ``images`` -> (images, labels or None)."""
+        if isinstance(data, (tuple, list)):
+            return tf.convert_to_tensor(data[0]), (tf.convert_to_tensor(data[1])
+                                                   if len(data) > 1 else None)
+        return tf.convert_to_tensor(data), None
 
     def _update_metrics(self, loss, metrics):
         self._trackers["loss"].update_state(loss)
@@ -98,11 +104,12 @@ class GenerativeModel(keras.Model, abc.ABC):
         return {name: tracker.result() for name, tracker in self._trackers.items()}
 
     def train_step(self, data):
-        images = self._images(data)
+        images, labels = self._unpack(data)
         num_replicas, _ = replica_info()
         global_batch = tf.cast(tf.shape(images)[0] * num_replicas, tf.float32)
         with tf.GradientTape() as tape:
-            loss, metrics = self.compute_objective(images, self.step_seed(_TRAIN_SALT), True)
+            loss, metrics = self.compute_objective(images, self.step_seed(_TRAIN_SALT), True,
+                                                   labels=labels)
             loss = tf.cast(loss, tf.float32)
             scaled = tf.reduce_sum(loss) / global_batch
             scaled = self.optimizer.scale_loss(scaled)
@@ -111,14 +118,23 @@ class GenerativeModel(keras.Model, abc.ABC):
         return self._update_metrics(loss, metrics)
 
     def test_step(self, data):
-        images = self._images(data)
-        loss, metrics = self.compute_objective(images, self.step_seed(_TEST_SALT), False)
+        images, labels = self._unpack(data)
+        loss, metrics = self.compute_objective(images, self.step_seed(_TEST_SALT), False,
+                                               labels=labels)
         return self._update_metrics(tf.cast(loss, tf.float32), metrics)
 
     def call(self, images, training=False):
         """Per-example loss in nats, float32 ``[B]`` (used to build the model)."""
         loss, _ = self.compute_objective(images, seed_pair(self.seed, 2), training)
         return loss
+
+    def compile_for_training(self, learning_rate: float = 0.0, jit_compile: bool = False) -> None:
+        """Compile with this model's optimizer(s) and build their state; call it inside the
+        distribution strategy's scope. ``learning_rate`` 0 means ``default_learning_rate``.
+        Models with several optimizers (GANs) override it."""
+        self.compile(optimizer=keras.optimizers.Adam(learning_rate or self.default_learning_rate),
+                     jit_compile=jit_compile)
+        self.optimizer.build(self.trainable_variables)
 
     def build_for(self, batch_size: int = 2) -> None:
         """Create all variables by running the objective once on zeros."""

@@ -90,7 +90,7 @@ class VAE(GenerativeModel):
         kl = tfd.kl_divergence(q, self.prior)
         return recon, kl
 
-    def compute_objective(self, images, seed, training):
+    def compute_objective(self, images, seed, training, labels=None):
         noise = global_batch_normal(tf.stack([tf.shape(images)[0], self.latent_dim]), seed)
         recon, kl = self._elbo_terms(images, noise)
         loss = recon + self.kl_weight(training) * kl

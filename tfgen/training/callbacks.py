@@ -96,8 +96,8 @@ class ImageGrids(keras.callbacks.Callback):
             self._reconstruct = tf.function(
                 lambda x, seed: model.decode(model.encode(x)["mean"], seed))
 
-    def _write(self, name: str, images: np.ndarray, step: int) -> None:
-        grid = image_grid(images)
+    def _write(self, name: str, images: np.ndarray, step: int, rows: int | None = None) -> None:
+        grid = image_grid(images, rows=rows, pad=2, pad_value=128)  # grey frames show on black
         os.makedirs(self.image_dir, exist_ok=True)
         save_png(os.path.join(self.image_dir, f"{name}-{step:07d}.png"), grid)
         with self.writer.as_default():
@@ -112,5 +112,5 @@ class ImageGrids(keras.callbacks.Callback):
         if self._reconstruct is not None:
             recon = self._reconstruct(tf.constant(self.reference), tf.constant(self.seed)).numpy()
             pairs = np.stack([self.reference, recon], axis=1).reshape((-1,) + recon.shape[1:])
-            self._write("reconstructions", pairs, step)
+            self._write("reconstructions", pairs, step, rows=max(1, len(pairs) // 8))  # 4 pairs/row
         self.writer.flush()

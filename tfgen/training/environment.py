@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
+from typing import Iterator
+
 import keras
 import tensorflow as tf
 
@@ -9,15 +12,23 @@ PRECISIONS = ("off", "mixed_float16", "mixed_bfloat16")
 STRATEGIES = ("default", "mirrored", "multiworker", "tpu")
 
 
-def configure_precision(policy: str) -> None:
-    """Set Keras' global dtype policy: ``off`` (float32), ``mixed_float16`` or ``mixed_bfloat16``.
+@contextlib.contextmanager
+def precision_policy(policy: str) -> Iterator[None]:
+    """Within the block, Keras' global dtype policy is ``off`` (float32), ``mixed_float16`` or
+    ``mixed_bfloat16``; the previous policy is restored on exit.
 
-    Models compute their likelihoods, KL terms and penalties in float32 whatever the policy;
-    under ``mixed_float16`` Keras wraps the optimizer in a ``LossScaleOptimizer`` at compile time.
+    Layers take the policy when they are built, so build the model inside the block. Models
+    compute their likelihoods, KL terms and penalties in float32 whatever the policy; under
+    ``mixed_float16`` Keras wraps the optimizer in a ``LossScaleOptimizer`` at compile time.
     """
     if policy not in PRECISIONS:
         raise ValueError(f"Unknown mixed_precision {policy!r}; valid: {list(PRECISIONS)}")
+    previous = keras.mixed_precision.global_policy()
     keras.mixed_precision.set_global_policy("float32" if policy == "off" else policy)
+    try:
+        yield
+    finally:
+        keras.mixed_precision.set_global_policy(previous)
 
 
 def make_strategy(name: str, tpu_address: str = "") -> tf.distribute.Strategy:

@@ -14,6 +14,7 @@ import dataclasses
 import json
 import math
 import os
+import time
 from typing import Any
 
 import keras
@@ -23,7 +24,7 @@ from tfgen import data
 from tfgen.models import build_model
 from tfgen.training.callbacks import Checkpointer, ImageGrids, NaNGuard, TrainingBudget
 from tfgen.training.checkpoints import CheckpointStore, write_json_atomic
-from tfgen.training.environment import configure_precision, make_strategy
+from tfgen.training.environment import make_strategy, precision_policy
 from tfgen.utils.config import field
 
 
@@ -37,10 +38,10 @@ class TrainConfig:
     exclude_classes: tuple[int, ...] = field((), "labels removed from train/validation data")
     data_dir: str = field("", "TFDS data directory (empty: TFDS' default)")
     batch_size: int = field(64, "global batch size (split across replicas)")
-    train_steps: int = field(600, "optimizer steps to train for in total")
+    train_steps: int = field(1000, "optimizer steps to train for in total")
     epochs: int = field(0, "if > 0, train for this many passes over the training split instead")
     max_train_seconds: float = field(0.0, "if > 0, also stop after this much wall-clock time")
-    learning_rate: float = field(1e-3, "Adam learning rate")
+    learning_rate: float = field(0.0, "learning rate (0: the model's default, 1e-3 for the VAE)")
     seed: int = field(0, "seed of data order, binarization, model noise and initialization")
     output_dir: str = field("", "run directory (empty: runs/<run name>)")
     resume: bool = field(False, "continue from the newest checkpoint in output_dir")
@@ -92,13 +93,19 @@ def train(model_name: str, model_config: dict[str, Any], cfg: TrainConfig,
           run_name: str | None = None) -> dict[str, Any]:
     """Train ``model_name`` with ``model_config`` overrides under ``cfg``.
 
-    Returns a dict with ``output_dir``, ``step``, ``history`` (Keras logs per epoch), ``test``
-    (metrics on ``eval_batches`` test batches, nats) and ``export_path`` (or None).
+    Returns a dict with ``output_dir``, ``step`` (optimizer steps in total), ``steps_this_run``,
+    ``train_seconds`` (wall-clock time inside ``fit``), ``history`` (Keras logs per epoch),
+    ``test`` (metrics on ``eval_batches`` test batches, nats) and ``export_path`` (or None).
     Raises TrainingDivergedError when the loss becomes NaN/Inf.
     """
+    with precision_policy(cfg.mixed_precision):
+        return _train(model_name, model_config, cfg, run_name)
+
+
+def _train(model_name: str, model_config: dict[str, Any], cfg: TrainConfig,
+           run_name: str | None) -> dict[str, Any]:
     run_name = run_name or f"{model_name}_{cfg.dataset.replace(':', '_').replace('/', '_')}"
     output_dir = cfg.output_dir or os.path.join("runs", run_name)
-    configure_precision(cfg.mixed_precision)
     strategy = make_strategy(cfg.strategy, cfg.tpu)
     if cfg.batch_size % strategy.num_replicas_in_sync:
         raise ValueError(f"batch_size {cfg.batch_size} is not divisible by the "
@@ -120,9 +127,7 @@ def train(model_name: str, model_config: dict[str, Any], cfg: TrainConfig,
     with strategy.scope():
         model = build_model(model_name, spec, seed=cfg.seed, **model_config)
         model.build_for()
-        model.compile(optimizer=keras.optimizers.Adam(cfg.learning_rate),
-                      jit_compile=cfg.jit_compile)
-        model.optimizer.build(model.trainable_variables)
+        model.compile_for_training(cfg.learning_rate, cfg.jit_compile)
     start = store.restore(model) if cfg.resume else 0
 
     total = cfg.train_steps
@@ -146,12 +151,13 @@ def train(model_name: str, model_config: dict[str, Any], cfg: TrainConfig,
                    os.path.join(output_dir, "tensorboard", "images"),
                    num_samples=cfg.sample_images, seed=cfg.seed, reference_images=reference),
     ]
-    history = {}
+    history, train_seconds = {}, 0.0
     if start < total:
+        began = time.monotonic()
         fit = model.fit(train_pipe, epochs=math.ceil(total / spe), steps_per_epoch=spe,
                         initial_epoch=start // spe, validation_data=val_pipe,
                         callbacks=callbacks, verbose=cfg.verbose, shuffle=False)
-        history = fit.history
+        history, train_seconds = fit.history, time.monotonic() - began
     if guard.diverged_at is not None:
         latest = store.latest()
         where = f"{latest[1]} (step {latest[0]})" if latest else "none was written"
@@ -168,7 +174,8 @@ def train(model_name: str, model_config: dict[str, Any], cfg: TrainConfig,
         export_path = export_model(model, root=cfg.export_root, name=cfg.export_name or run_name,
                                    extra_assets={"step": step, "dataset": cfg.dataset,
                                                  "run_config": record})
-    result = {"output_dir": output_dir, "step": step, "history": history, "test": test,
+    result = {"output_dir": output_dir, "step": step, "steps_this_run": step - start,
+              "train_seconds": train_seconds, "history": history, "test": test,
               "export_path": export_path}
     write_json_atomic(os.path.join(output_dir, "metrics.json"), result)
     return result
