@@ -1,5 +1,16 @@
-"""Evaluation: likelihood bounds (nats per image, bits/dim) and SavedModel metrics."""
+"""Evaluation: likelihood bounds (nats per image, bits/dim), SavedModel metrics and GAN metrics.
 
+GAN metrics (:mod:`tfgen.evaluation.gan_metrics`): Fréchet distance of feature fits, the
+Inception-style score, toy-mixture mode coverage; feature spaces from a self-trained classifier
+(:mod:`tfgen.evaluation.classifier`) or local InceptionV3 weights
+(:mod:`tfgen.evaluation.inception`).
+"""
+
+from tfgen.evaluation.gan_metrics import (classifier_score, frechet_distance,
+                                          frechet_distance_of_features, gaussian_fit,
+                                          image_metrics, mode_metrics, toy_mode_metrics)
 from tfgen.evaluation.likelihood import importance_weighted_bound
 
-__all__ = ["importance_weighted_bound"]
+__all__ = ["classifier_score", "frechet_distance", "frechet_distance_of_features",
+           "gaussian_fit", "image_metrics", "importance_weighted_bound", "mode_metrics",
+           "toy_mode_metrics"]
