@@ -62,12 +62,16 @@ class GenerativeModel(keras.Model, abc.ABC):
     metric_names: tuple[str, ...] = ()
     serving_methods: tuple[str, ...] = ("sample", "log_prob")
     default_learning_rate: float = 1e-3
+    #: Ranks of data shape the model takes: (3,) = images ``(H, W, C)``; the GAN also takes
+    #: ``(2,)`` toy points (``image_shape`` then names the data shape).
+    data_ranks: tuple[int, ...] = (3,)
 
     def __init__(self, image_shape, seed: int = 0, **kwargs):
         super().__init__(**kwargs)
         self.image_shape = tuple(int(d) for d in image_shape)
-        if len(self.image_shape) != 3:
-            raise ValueError(f"image_shape must be (H, W, C); got {image_shape}")
+        if len(self.image_shape) not in self.data_ranks:
+            raise ValueError(f"{type(self).__name__} takes data of rank {list(self.data_ranks)} "
+                             f"(rank 3: images (H, W, C)); got shape {image_shape}")
         self.seed = int(seed)
         self._trackers = {name: keras.metrics.Mean(name=name)
                           for name in ("loss",) + tuple(self.metric_names)}

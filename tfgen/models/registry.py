@@ -7,8 +7,10 @@ from typing import Any
 
 from tfgen.models.base import GenerativeModel
 from tfgen.models.vae import VAE
+from tfgen.models.gan import GAN
 
 MODELS: dict[str, type[GenerativeModel]] = {"vae": VAE}
+MODELS["gan"] = GAN
 
 
 def model_names() -> list[str]:
@@ -33,7 +35,7 @@ def build_model(name: str, spec, seed: int = 0, **overrides: Any) -> GenerativeM
     lists the model's config fields.
     """
     cls = get_model_class(name)
-    if getattr(spec, "kind", "image") != "image":
+    if getattr(spec, "kind", "image") not in getattr(cls, "data_kinds", ("image",)):
         raise ValueError(f"model {name!r} models images, but dataset {spec.name!r} holds "
                          f"{spec.kind}")
     fields = {f.name for f in dataclasses.fields(cls.Config)}
@@ -45,4 +47,6 @@ def build_model(name: str, spec, seed: int = 0, **overrides: Any) -> GenerativeM
     config.update(overrides)
     if config.get("likelihood") == "auto":
         config["likelihood"] = default_likelihood(spec)
+    if hasattr(cls, "resolve_config"):  # model-specific settings the data decides
+        config = cls.resolve_config(config, spec)
     return cls(image_shape=spec.shape, seed=seed, **config)

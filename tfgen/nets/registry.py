@@ -1,0 +1,128 @@
+"""The registry of GAN architectures (``--generator`` / ``--critic``).
+
+A generator maps float32 ``z [B, latent_dim]`` to float32 data ``[B, *shape]`` at network scale
+(images in [-1, 1] via tanh, points unbounded). A critic maps float32 data ``[B, *shape]`` to raw
+float32 values ``[B, output_dim]`` (1 critic value, plus K class logits for AC-GAN). Both are
+functional Keras models built for a fixed shape.
+
+:class:`NetOptions` carries the knobs the model config exposes: ``dim`` (base width; 0 takes the
+architecture's default), ``norm`` (``batch | layer | none | auto``; auto takes the
+architecture's default: batch norm in the DCGAN/ResNet generators, none elsewhere) and ``depth``
+(convolution layers of the deep ResNets).
+
+The thesis' robustness set (§3.5.1) as (generator, critic) pairs: baseline ``dcgan``/``dcgan``;
+``dcgan_const``/``dcgan``; ``mlp``/``dcgan``; no normalization anywhere = ``dcgan``/``dcgan``
+with ``generator_norm=none``; ``gated``/``gated``; ``tanh``/``tanh``; ``resnet``/``resnet``.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Callable
+
+import keras
+
+from tfgen.nets import dcgan, toy
+from tfgen.nets.gan_blocks import NORMS, check_choice
+
+
+@dataclasses.dataclass(frozen=True)
+class NetOptions:
+    """Architecture knobs shared by every registered net (each uses what applies to it)."""
+
+    dim: int = 0
+    norm: str = "auto"
+    depth: int = 101
+
+
+@dataclasses.dataclass(frozen=True)
+class NetEntry:
+    """A registered architecture: ``build(shape, io_dim, dim, norm, depth) -> keras.Model``."""
+
+    build: Callable[..., keras.Model]
+    default_dim: int
+    default_norm: str
+    data_ranks: tuple[int, ...]
+    description: str
+
+
+def _entry(build, dim, norm, ranks, description):
+    return NetEntry(build, dim, norm, ranks, description)
+
+
+GENERATORS: dict[str, NetEntry] = {
+    "toy_mlp": _entry(lambda s, d, dim, norm, depth: toy.mlp_generator(s, d, dim, 3, norm),
+                      512, "none", (1, 2, 3), "3 hidden ReLU layers (gan_toy.py)"),
+    "mlp": _entry(lambda s, d, dim, norm, depth: toy.mlp_generator(s, d, dim, 4, norm),
+                  512, "none", (1, 2, 3), "4-layer 512-dim ReLU MLP"),
+    "dcgan": _entry(lambda s, d, dim, norm, depth: dcgan.dcgan_generator(s, d, dim, norm),
+                    64, "batch", (3,), "DCGAN: BN + ReLU, transposed 5x5 convolutions"),
+    "dcgan_const": _entry(
+        lambda s, d, dim, norm, depth: dcgan.dcgan_generator(s, d, dim, norm,
+                                                             constant_filters=True),
+        64, "none", (3,), "DCGAN without BN and with a constant filter count"),
+    "tanh": _entry(lambda s, d, dim, norm, depth: dcgan.dcgan_generator(s, d, dim, norm, "tanh"),
+                   64, "batch", (3,), "DCGAN with tanh nonlinearities"),
+    "gated": _entry(lambda s, d, dim, norm, depth: dcgan.dcgan_generator(s, d, dim, norm,
+                                                                         "gated"),
+                    64, "batch", (3,), "DCGAN with gated multiplicative nonlinearities"),
+}
+
+CRITICS: dict[str, NetEntry] = {
+    "toy_mlp": _entry(lambda s, d, dim, norm, depth: toy.mlp_critic(s, d, dim, 3, norm),
+                      512, "none", (1, 2, 3), "3 hidden ReLU layers (gan_toy.py)"),
+    "mlp": _entry(lambda s, d, dim, norm, depth: toy.mlp_critic(s, d, dim, 4, norm),
+                  512, "none", (1, 2, 3), "4-layer 512-dim ReLU MLP"),
+    "dcgan": _entry(lambda s, d, dim, norm, depth: dcgan.dcgan_critic(s, d, dim, norm),
+                    64, "none", (3,), "DCGAN: strided 5x5 convolutions, leaky ReLU"),
+    "tanh": _entry(lambda s, d, dim, norm, depth: dcgan.dcgan_critic(s, d, dim, norm, "tanh"),
+                   64, "none", (3,), "DCGAN with tanh nonlinearities"),
+    "gated": _entry(lambda s, d, dim, norm, depth: dcgan.dcgan_critic(s, d, dim, norm, "gated"),
+                    64, "none", (3,), "DCGAN with gated multiplicative nonlinearities"),
+}
+
+
+def generator_names() -> list[str]:
+    return sorted(GENERATORS)
+
+
+def critic_names() -> list[str]:
+    return sorted(CRITICS)
+
+
+def _lookup(table: dict[str, NetEntry], kind: str, name: str, shape) -> NetEntry:
+    if name not in table:
+        raise ValueError(f"Unknown {kind} {name!r}; valid names: {sorted(table)}")
+    entry = table[name]
+    if len(shape) not in entry.data_ranks:
+        fits = sorted(n for n, e in table.items() if len(shape) in e.data_ranks)
+        raise ValueError(f"{kind} {name!r} does not take data of shape {tuple(shape)}; "
+                         f"{kind}s for that shape: {fits}")
+    return entry
+
+
+def _build(entry: NetEntry, shape, io_dim: int, options: NetOptions) -> keras.Model:
+    norm = entry.default_norm if options.norm == "auto" else options.norm
+    check_choice("normalization", norm, NORMS)
+    return entry.build(tuple(int(d) for d in shape), int(io_dim),
+                       options.dim or entry.default_dim, norm, options.depth)
+
+
+def make_generator(name: str, output_shape, latent_dim: int,
+                   options: NetOptions = NetOptions()) -> keras.Model:
+    """Generator ``name``: float32 ``[B, latent_dim]`` -> float32 ``[B, *output_shape]``."""
+    entry = _lookup(GENERATORS, "generator", name, output_shape)
+    return _build(entry, output_shape, latent_dim, options)
+
+
+def make_critic(name: str, input_shape, output_dim: int = 1,
+                options: NetOptions = NetOptions()) -> keras.Model:
+    """Critic ``name``: float32 ``[B, *input_shape]`` -> float32 ``[B, output_dim]``."""
+    entry = _lookup(CRITICS, "critic", name, input_shape)
+    return _build(entry, input_shape, output_dim, options)
+
+
+def has_batch_norm(model: keras.Model) -> bool:
+    """Whether any (nested) layer of ``model`` is a BatchNormalization layer."""
+    return any(isinstance(layer, keras.layers.BatchNormalization)
+               for layer in model._flatten_layers(include_self=False, recursive=True))
