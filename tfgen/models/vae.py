@@ -51,7 +51,7 @@ class VAE(GenerativeModel):
 
     def __init__(self, image_shape, seed: int = 0, **config):
         super().__init__(image_shape, seed=seed)
-        self.config = VAEConfig(**config)
+        self.config = self.Config(**config)
         cfg = self.config
         if cfg.likelihood == "auto":
             raise ValueError("resolve likelihood='auto' before building (tfgen.models.build_model "
@@ -59,12 +59,19 @@ class VAE(GenerativeModel):
         self.likelihood = get_likelihood(cfg.likelihood, **(
             {"num_components": cfg.mixture_components} if cfg.likelihood == "logistic" else {}))
         self.latent_dim = cfg.latent_dim
-        self.encoder = ConvEncoder(2 * cfg.latent_dim, cfg.filters, cfg.conv_layers,
-                                   cfg.downsamples, name="encoder")
-        self.decoder = ConvDecoder(
+        self.encoder, self.decoder = self.build_networks()
+        self.prior = tfd.Independent(tfd.Normal(tf.zeros(cfg.latent_dim), 1.0), 1)
+
+    def build_networks(self) -> tuple[keras.Model, keras.Model]:
+        """(encoder: images in [-1, 1] -> ``[B, 2 * latent_dim]``, decoder); subclasses with
+        other networks (PixelVAE) override this."""
+        cfg = self.config
+        encoder = ConvEncoder(2 * cfg.latent_dim, cfg.filters, cfg.conv_layers, cfg.downsamples,
+                              name="encoder")
+        decoder = ConvDecoder(
             self.image_shape, self.image_shape[-1] * self.likelihood.params_per_channel,
             cfg.filters, cfg.conv_layers, cfg.downsamples, name="decoder")
-        self.prior = tfd.Independent(tfd.Normal(tf.zeros(cfg.latent_dim), 1.0), 1)
+        return encoder, decoder
 
     # -- distributions -------------------------------------------------------------------
     def posterior(self, images: tf.Tensor) -> tfd.Distribution:
@@ -76,6 +83,15 @@ class VAE(GenerativeModel):
     def _decode_params(self, z: tf.Tensor) -> tf.Tensor:
         return tf.cast(self.decoder(z), tf.float32)
 
+    def reconstruction_log_prob(self, z: tf.Tensor, images: tf.Tensor) -> tf.Tensor:
+        """log p(x|z): float32 ``[B, latent_dim]`` and uint8 ``[B, H, W, C]`` -> float32 ``[B]``
+        nats. Autoregressive decoders (PixelVAE) override it with a teacher-forced pass."""
+        return self.likelihood.log_prob(self._decode_params(z), images)
+
+    def iw_elements_per_image(self) -> int:
+        """float32 activations per (image, importance sample) that bound an IW chunk's memory."""
+        return math.prod(self.image_shape) * self.likelihood.params_per_channel
+
     def kl_weight(self, training: bool) -> tf.Tensor:
         steps = self.config.kl_warmup_steps
         if not training or steps <= 0 or self.optimizer is None:
@@ -86,7 +102,7 @@ class VAE(GenerativeModel):
     def _elbo_terms(self, images, noise):
         q = self.posterior(images)
         z = q.distribution.loc + q.distribution.scale * noise
-        recon = -self.likelihood.log_prob(self._decode_params(z), images)
+        recon = -self.reconstruction_log_prob(z, images)
         kl = tfd.kl_divergence(q, self.prior)
         return recon, kl
 
@@ -125,15 +141,14 @@ class VAE(GenerativeModel):
         """Importance-weighted lower bound on log p(x) with K = ``num_samples``: float32 ``[B]``."""
         q = self.posterior(images)
         batch = tf.shape(images)[0]
-        per_image = math.prod(self.image_shape) * self.likelihood.params_per_channel
-        chunk = tf.maximum(1, self.config.iw_chunk_elements // (per_image * batch))
+        per_chunk_sample = self.iw_elements_per_image() * batch
+        chunk = tf.maximum(1, self.config.iw_chunk_elements // per_chunk_sample)
 
         def log_weights(num, index):
             z = q.sample(num, seed=tf.stack([tf.cast(seed, tf.int32), 3 + index]))  # [n, B, D]
             flat_z = tf.reshape(z, [-1, self.latent_dim])
             tiled = tf.tile(images, [num, 1, 1, 1])  # row i*B + b is image b
-            log_px = tf.reshape(self.likelihood.log_prob(self._decode_params(flat_z), tiled),
-                                [num, batch])
+            log_px = tf.reshape(self.reconstruction_log_prob(flat_z, tiled), [num, batch])
             return log_px + self.prior.log_prob(z) - q.log_prob(z)
 
         return importance_weighted_bound(log_weights, batch, num_samples, chunk)
