@@ -42,6 +42,14 @@ def slide_window(window: tf.Tensor, value: tf.Tensor) -> tuple[tf.Tensor, tf.Ten
     return full, full[:, 1:]
 
 
+def replace_last(window: tf.Tensor, value: tf.Tensor) -> tf.Tensor:
+    """``window`` ``[B, p, C]`` with its newest column replaced by ``value`` ``[B, C]`` (no-op for
+    ``p = 0``)."""
+    if window.shape[1] == 0:
+        return window
+    return tf.concat([window[:, :-1], value[:, None]], axis=1)
+
+
 def conv_cache_start(conv, batch: tf.Tensor, width: int, in_channels: int,
                      dtype=tf.float32) -> Cache:
     """An all-zero cache for ``conv`` (a :class:`MaskedConv2D` with ``k > 1``)."""
@@ -68,3 +76,10 @@ def conv_cache_pixel(conv, cache: Cache, col: tf.Tensor, value: tf.Tensor
     window, next_window = slide_window(cache["window"], value)
     out = conv.pixel_output(window, tf.gather(cache["context"], col))
     return out, {**cache, "window": next_window, "row": write_column(cache["row"], col, value)}
+
+
+def conv_cache_commit(cache: Cache, col: tf.Tensor, value: tf.Tensor) -> Cache:
+    """A cache advanced past ``col`` by :func:`conv_cache_pixel`, with the input at ``col``
+    replaced by ``value`` ``[B, C]`` (the pixel once all its channels are drawn)."""
+    return {**cache, "window": replace_last(cache["window"], value),
+            "row": write_column(cache["row"], col, value)}

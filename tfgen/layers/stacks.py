@@ -7,9 +7,15 @@ Both stacks also run **incrementally**, the protocol :func:`tfgen.sampling.cache
 - ``begin_row(state, row) -> state``: once per row, before its first pixel; uses only complete
   rows (the vertical stacks, or the rows-above half of every masked convolution).
 - ``pixel(state, row, col, value) -> (params [B, C*P], state)``: ``value`` ``[B, C]`` is the
-  network input at ``(row, col)`` (channels not drawn yet hold anything: they are masked);
-  ``params`` are the output at ``(row, col)``. For colour images the sampler calls ``pixel``
-  once per channel with the same incoming state and keeps the last returned state.
+  network input at ``(row, col)`` (channels not drawn yet may hold anything: they are masked);
+  ``params`` are the output at ``(row, col)`` and the state is advanced past it.
+- ``commit_pixel(state, col, value) -> state``: replace the image input at ``col`` of the
+  advanced state by the finished pixel ``value`` ``[B, C]``. Hidden features at ``(row, col)``
+  never depend on the last colour channel, so only the image itself has to be replaced.
+
+A sampler calls ``pixel`` once per colour channel (each time with the same incoming state and the
+channels drawn so far), keeps the last returned state and commits the drawn pixel. Absent
+conditions are stored as zeros so that the state holds tensors only.
 
 The results equal the full call at that position up to floating-point summation order.
 """
@@ -20,22 +26,18 @@ import keras
 import tensorflow as tf
 
 from tfgen.layers.gated import GatedPixelCNNBlock, gate
-from tfgen.layers.incremental import (conv_cache_begin_row, conv_cache_pixel, conv_cache_start,
-                                      pad_columns, push_row, slide_window, write_column)
+from tfgen.layers.incremental import (conv_cache_begin_row, conv_cache_commit,
+                                      conv_cache_pixel, conv_cache_start,
+                                      pad_columns, push_row, replace_last, slide_window,
+                                      write_column)
 from tfgen.layers.masked import MaskedConv2D
 
 
 def _condition_rows(term, batch, height, width, channels, dtype):
     """A condition term (``0.0`` or broadcastable to ``[B, H, W, K]``) as ``[H, B, W, K]``
-    (indexed by row inside the sampling loop), or ``None``."""
-    if isinstance(term, float):
-        return None
+    (indexed by row inside the sampling loop)."""
     full = tf.broadcast_to(tf.cast(term, dtype), tf.stack([batch, height, width, channels]))
     return tf.transpose(full, [1, 0, 2, 3])
-
-
-def _row_of(rows, row):
-    return 0.0 if rows is None else tf.gather(rows, row)
 
 
 @keras.saving.register_keras_serializable(package="tfgen")
@@ -122,8 +124,8 @@ class GatedPixelCNNStack(keras.layers.Layer):
                "h_window": [], "h_add": []}
         for i, block in enumerate(self.blocks):
             rows = push_row(state["v_rows"][i], pad_columns(v_in, block.pad))
-            v_in, h_add = block.vertical_row(rows, _row_of(state["cond_v"][i], row),
-                                             _row_of(state["cond_h"][i], row))
+            v_in, h_add = block.vertical_row(rows, tf.gather(state["cond_v"][i], row),
+                                             tf.gather(state["cond_h"][i], row))
             new["v_rows"].append(rows)
             new["h_window"].append(tf.zeros_like(state["h_window"][i]))
             new["h_add"].append(tf.transpose(h_add, [1, 0, 2]))
@@ -139,6 +141,11 @@ class GatedPixelCNNStack(keras.layers.Layer):
             h = block.horizontal_pixel(window, tf.gather(state["h_add"][i], col))
             new["h_window"].append(next_window)
         return self._head_pixel(h), new
+
+    def commit_pixel(self, state: dict, col, value) -> dict:
+        h_window = [replace_last(state["h_window"][0], value)] + state["h_window"][1:]
+        return {**state, "image_row": write_column(state["image_row"], col, value),
+                "h_window": h_window}
 
     def get_config(self):
         return {**super().get_config(), "output_channels": self.output_channels,
@@ -251,7 +258,7 @@ class PixelCNNStack(keras.layers.Layer):
     def start(self, batch, height: int, width: int, condition_vector=None, condition_map=None,
               dtype=tf.float32) -> dict:
         caches = [conv_cache_start(self.input_conv, batch, width, self.data_channels, dtype)]
-        conds = [None]
+        conds = [tf.zeros(tf.stack([height, batch, width, self.filters]), dtype)]
         for block in self.blocks:
             caches.append(conv_cache_start(block.conv, batch, width, block.conv.filters, dtype))
             term = block.condition_term(condition_vector, condition_map)
@@ -261,9 +268,8 @@ class PixelCNNStack(keras.layers.Layer):
     def begin_row(self, state: dict, row) -> dict:
         caches = []
         for conv, cache, cond in zip(self._convs(), state["caches"], state["cond"]):
-            cache = conv_cache_begin_row(conv, cache)
-            if cond is not None:  # [B, W, F] -> the context's [W, B, F]
-                cache["context"] += tf.transpose(tf.gather(cond, row), [1, 0, 2])
+            cache = conv_cache_begin_row(conv, cache)  # condition row [B, W, F] -> [W, B, F]
+            cache["context"] += tf.transpose(tf.gather(cond, row), [1, 0, 2])
             caches.append(cache)
         return {**state, "caches": caches}
 
@@ -276,6 +282,10 @@ class PixelCNNStack(keras.layers.Layer):
             caches.append(cache)
         params = self.output_conv.pixel_output(tf.nn.relu(h)[:, None])
         return params, {**state, "caches": caches}
+
+    def commit_pixel(self, state: dict, col, value) -> dict:
+        caches = [conv_cache_commit(state["caches"][0], col, value)] + state["caches"][1:]
+        return {**state, "caches": caches}
 
     def get_config(self):
         return {**super().get_config(), "output_channels": self.output_channels,

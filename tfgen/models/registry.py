@@ -8,9 +8,14 @@ from typing import Any
 from tfgen.models.base import GenerativeModel
 from tfgen.models.vae import VAE
 from tfgen.models.gan import GAN
+from tfgen.models.pixelvae import PixelVAE
+from tfgen.models.pixelcnn import GatedPixelCNN, PixelCNN
 
 MODELS: dict[str, type[GenerativeModel]] = {"vae": VAE}
 MODELS["gan"] = GAN
+MODELS["pixelvae"] = PixelVAE
+MODELS["pixelcnn"] = PixelCNN
+MODELS["gated_pixelcnn"] = GatedPixelCNN
 
 
 def model_names() -> list[str]:

@@ -1,0 +1,51 @@
+"""Drawing one pixel channel from likelihood parameters with a per-position stateless seed.
+
+Both samplers draw position ``i`` (raster order: row, column, channel) from the uniform
+``tf.random.stateless_uniform([B], seed=[seed, i])`` by inverting the CDF of that position's
+distribution, so for a given seed the image depends only on the parameters the network outputs:
+two samplers that compute the same parameters produce the same images.
+"""
+
+from __future__ import annotations
+
+import tensorflow as tf
+
+from tfgen.distributions import PixelLikelihood
+
+_PIXEL_VALUES = 256
+
+
+def position_uniform(seed, position, batch) -> tf.Tensor:
+    """float32 ``[batch]`` in [0, 1) for raster position ``position`` (int32 scalars)."""
+    pair = tf.stack([tf.cast(seed, tf.int32), tf.cast(position, tf.int32)])
+    return tf.random.stateless_uniform(tf.reshape(batch, [1]), seed=pair)
+
+
+def _inverse_cdf(logits: tf.Tensor, uniform: tf.Tensor) -> tf.Tensor:
+    """Index ``k`` with ``cdf[k - 1] <= u * total < cdf[k]``: int32 ``[B]`` from ``[B, K]``."""
+    cdf = tf.cumsum(tf.nn.softmax(logits, axis=-1), axis=-1)
+    threshold = uniform[:, None] * cdf[:, -1:]  # total mass, ~1; keeps k < K under rounding
+    return tf.reduce_sum(tf.cast(cdf <= threshold, tf.int32), axis=-1)
+
+
+def _all_values_log_prob(likelihood: PixelLikelihood, params: tf.Tensor) -> tf.Tensor:
+    """``[B, P]`` params of one channel -> ``[B, 256]`` log p(value) for every uint8 value."""
+    values = tf.range(_PIXEL_VALUES, dtype=tf.int32)
+    images = tf.cast(tf.reshape(values, [_PIXEL_VALUES, 1, 1, 1, 1]), tf.uint8)
+    dist = likelihood.distribution(params[:, None, None, :])  # event [1, 1, 1], batch [B]
+    return tf.transpose(dist.log_prob(likelihood.targets(images)))  # [256, B] -> [B, 256]
+
+
+def draw_pixel(likelihood: PixelLikelihood, params: tf.Tensor, uniform: tf.Tensor) -> tf.Tensor:
+    """One channel of one pixel per batch row: uint8 ``[B]`` in [0, 255].
+
+    ``params``: float32 ``[B, P]``, the channel's ``P = likelihood.params_per_channel`` raw
+    parameters; ``uniform``: float32 ``[B]`` in [0, 1). Bernoulli pixels are 0 or 255.
+    """
+    params = tf.cast(params, tf.float32)
+    if likelihood.name == "bernoulli":
+        on = uniform < tf.sigmoid(params[:, 0])
+        return likelihood.to_images(tf.cast(on, tf.float32))
+    if likelihood.name == "categorical":
+        return tf.cast(_inverse_cdf(params, uniform), tf.uint8)
+    return tf.cast(_inverse_cdf(_all_values_log_prob(likelihood, params), uniform), tf.uint8)

@@ -1,0 +1,57 @@
+"""The reference sampler: recompute the whole network for every position.
+
+``H * W * C`` full forward passes, each ``O(H * W)``: slow, obviously correct, and the oracle the
+cached sampler is tested against (same seed -> identical images).
+"""
+
+from __future__ import annotations
+
+import tensorflow as tf
+
+from tfgen.sampling.draws import draw_pixel, position_uniform
+from tfgen.sampling.protocol import compiled, model_sampling_parts
+
+
+def naive_sample_network(network, likelihood, image_shape, num_samples, seed,
+                         condition_vector=None, condition_map=None) -> tf.Tensor:
+    """Sample ``num_samples`` uint8 images ``[N, H, W, C]`` from an autoregressive ``network``.
+
+    ``network(x, condition_vector=..., condition_map=...)`` maps network inputs
+    ``[N, H, W, C]`` (``likelihood.network_input`` of uint8 images) to parameters
+    ``[N, H, W, C * P]``; conditions are per image (``[N, K]``, ``[N, H, W, K']``).
+    ``seed``: int32 scalar; position ``i`` is drawn with :func:`position_uniform`.
+    """
+    height, width, channels = (int(d) for d in image_shape)
+    per_channel = likelihood.params_per_channel
+    batch = tf.cast(num_samples, tf.int32)
+    conditions = {k: v for k, v in (("condition_vector", condition_vector),
+                                     ("condition_map", condition_map)) if v is not None}
+    batch_index = tf.range(batch)
+
+    def body(i, images):
+        row, col, channel = i // (width * channels), (i // channels) % width, i % channels
+        params = network(likelihood.network_input(images), **conditions)
+        at = tf.cast(params[:, row, col], tf.float32)  # [N, C * P]
+        value = draw_pixel(likelihood, at[:, channel * per_channel:(channel + 1) * per_channel],
+                           position_uniform(seed, i, batch))
+        index = tf.stack([batch_index, tf.fill([batch], row), tf.fill([batch], col),
+                          tf.fill([batch], channel)], axis=1)
+        return i + 1, tf.tensor_scatter_nd_update(images, index, value)
+
+    images = tf.zeros(tf.stack([batch, height, width, channels]), tf.uint8)
+    _, images = tf.while_loop(lambda i, _: i < height * width * channels, body,
+                              (tf.constant(0), images))
+    return images
+
+
+def naive_sample(model, num_samples, seed, labels=None) -> tf.Tensor:
+    """:func:`naive_sample_network` for a tfgen PixelCNN-family model (see
+    :func:`tfgen.sampling.protocol.model_sampling_parts`); ``labels`` int ``[N]`` for
+    class-conditional models. Compiled with ``tf.function`` when called eagerly."""
+    fn = compiled(model, "naive", _naive_model_sample)
+    return fn(model, num_samples, seed, labels)
+
+
+def _naive_model_sample(model, num_samples, seed, labels):
+    network, likelihood, shape, conditions = model_sampling_parts(model, num_samples, labels)
+    return naive_sample_network(network, likelihood, shape, num_samples, seed, **conditions)

@@ -1,0 +1,59 @@
+"""What the samplers need from a model, and compiling them once per model.
+
+A sampleable model (``tfgen.models.PixelCNN``, ``GatedPixelCNN``; PixelVAE's decoder calls the
+``*_network`` functions directly) has:
+
+- ``network``: a stack with ``call(x, condition_vector=None, condition_map=None)`` and the
+  incremental protocol of :mod:`tfgen.layers.stacks`;
+- ``likelihood``: a :class:`tfgen.distributions.PixelLikelihood`;
+- ``image_shape``: ``(H, W, C)``;
+- optionally ``sampling_conditions(num_samples, labels) -> dict`` of ``condition_vector`` /
+  ``condition_map`` tensors for ``num_samples`` images.
+"""
+
+from __future__ import annotations
+
+import weakref
+from typing import Callable
+
+import tensorflow as tf
+
+_COMPILED: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
+
+
+def model_sampling_parts(model, num_samples, labels=None):
+    """(network, likelihood, image_shape, conditions dict) of a sampleable model."""
+    missing = [a for a in ("network", "likelihood", "image_shape") if not hasattr(model, a)]
+    if missing:
+        raise TypeError(f"{type(model).__name__} cannot be sampled autoregressively: it lacks "
+                        f"{missing} (expected network, likelihood, image_shape)")
+    conditions = {}
+    if hasattr(model, "sampling_conditions"):
+        conditions = model.sampling_conditions(num_samples, labels)
+    elif labels is not None:
+        raise ValueError(f"{type(model).__name__} is not conditional; labels must be None")
+    return model.network, model.likelihood, model.image_shape, conditions
+
+
+def compiled(model, kind: str, fn: Callable) -> Callable:
+    """``fn(model, num_samples, seed, labels)``, wrapped in one ``tf.function`` per model and
+    kind when called eagerly (inside a trace, e.g. a SavedModel export, ``fn`` itself)."""
+    if not tf.executing_eagerly():
+        return fn
+    per_model = _COMPILED.setdefault(model, {})
+    if kind not in per_model:
+        ref = weakref.ref(model)  # the cache must not keep the model alive
+        per_model[kind] = tf.function(
+            lambda num_samples, seed, labels: fn(ref(), num_samples, seed, labels),
+            reduce_retracing=True)
+    traced = per_model[kind]
+
+    def call(model, num_samples, seed, labels=None):
+        del model  # bound above
+        num_samples = tf.convert_to_tensor(num_samples, tf.int32)
+        seed = tf.convert_to_tensor(seed, tf.int32)
+        if labels is not None:
+            labels = tf.convert_to_tensor(labels)
+        return traced(num_samples, seed, labels)
+
+    return call
