@@ -14,6 +14,11 @@
   (``recon = -log p(x|z)``, ``elbo = -(recon + kl)``)
 - ``importance_weighted_log_prob``: ``images``, ``num_samples``, ``seed`` -> ``log_prob``,
   ``bits_per_dim`` float32 ``[B]``
+- ``critic`` (GANs): ``images`` uint8 ``[None, H, W, C]`` -> ``critic`` float32 ``[B]`` (the raw
+  critic value / logit)
+
+Models of non-image data (a GAN on toy 2-D points, ``image_shape == (D,)``) take and return
+``points`` float32 ``[None, D]`` wherever image models have ``images``.
 
 ``bits_per_dim = -log_prob / (H * W * C * ln 2)``. **``serving_default`` is ``log_prob`` when the
 model has it, else ``sample``** (a GAN serves samples by default).
@@ -49,9 +54,12 @@ import tfgen
 CONFIG_FILENAME = "tfgen_config.json"
 ASSETS_EXTRA = "assets.extra"
 
-#: Every verb ``export_model`` knows how to serve, in a stable order.
+#: Every verb of likelihood and latent-variable models ``export_model`` serves, in a stable order.
 SERVING_METHODS = ("log_prob", "sample", "encode", "decode", "elbo",
                    "importance_weighted_log_prob")
+#: Verbs of adversarial models (GANs), served after those above.
+GAN_SERVING_METHODS = ("critic",)
+ALL_SERVING_METHODS = SERVING_METHODS + GAN_SERVING_METHODS
 
 
 def _scalar(name: str) -> tf.TensorSpec:
@@ -69,16 +77,20 @@ def _check_output(method: str, key: str, value: Any, dtype: tf.DType, rank: int)
 
 def _endpoints(model: keras.Model) -> dict[str, tuple[list[tf.TensorSpec], Callable]]:
     """{signature name: (input specs, function of those inputs returning a dict of outputs)}."""
-    h, w, c = (int(d) for d in model.image_shape)
-    nats_to_bits = 1.0 / (h * w * c * math.log(2.0))
-    images_spec = tf.TensorSpec([None, h, w, c], tf.uint8, name="images")
+    shape = [int(d) for d in model.image_shape]
+    nats_to_bits = 1.0 / (math.prod(shape) * math.log(2.0))
+    is_image = len(shape) == 3
+    data_key = "images" if is_image else "points"  # float32 [None, D] points (toy GANs)
+    images_spec = tf.TensorSpec([None, *shape], tf.uint8 if is_image else tf.float32,
+                                name=data_key)
 
     def with_bits(method, log_prob):
         log_prob = _check_output(method, "log_prob", log_prob, tf.float32, 1)
         return {"log_prob": log_prob, "bits_per_dim": -log_prob * nats_to_bits}
 
     def images_out(method, images):
-        return {"images": _check_output(method, "images", images, tf.uint8, 4)}
+        return {data_key: _check_output(method, data_key, images, images_spec.dtype,
+                                        len(shape) + 1)}
 
     def sample(num_samples, seed):
         return images_out("sample", model.sample(num_samples, seed))
@@ -98,6 +110,9 @@ def _endpoints(model: keras.Model) -> dict[str, tuple[list[tf.TensorSpec], Calla
         return {k: _check_output("elbo", k, out[k], tf.float32, 1)
                 for k in ("elbo", "kl", "recon")}
 
+    def critic(images):
+        return {"critic": _check_output("critic", "critic", model.critic(images), tf.float32, 1)}
+
     def importance_weighted_log_prob(images, num_samples, seed):
         return with_bits("importance_weighted_log_prob",
                          model.importance_weighted_log_prob(images, num_samples, seed))
@@ -107,6 +122,7 @@ def _endpoints(model: keras.Model) -> dict[str, tuple[list[tf.TensorSpec], Calla
         "log_prob": ([images_spec], log_prob),
         "elbo": ([images_spec, _scalar("seed")], elbo),
         "encode": ([images_spec], encode),
+        "critic": ([images_spec], critic),
         "importance_weighted_log_prob": (
             [images_spec, _scalar("num_samples"), _scalar("seed")], importance_weighted_log_prob),
     }
@@ -126,10 +142,10 @@ def _checked(fn: Callable, specs: list[tf.TensorSpec]) -> Callable:
 def _serving_methods(model: keras.Model) -> list[str]:
     """The model's serving methods in export order: the default signature's method first."""
     methods = tuple(getattr(model, "serving_methods", ()))
-    unknown = sorted(set(methods) - set(SERVING_METHODS))
+    unknown = sorted(set(methods) - set(ALL_SERVING_METHODS))
     if unknown:
         raise ValueError(f"{type(model).__name__}.serving_methods has unknown names {unknown}; "
-                         f"valid names: {list(SERVING_METHODS)}")
+                         f"valid names: {list(ALL_SERVING_METHODS)}")
     missing = [m for m in methods if not callable(getattr(model, m, None))]
     if missing:
         raise ValueError(f"{type(model).__name__}.serving_methods lists {missing}, "
@@ -137,7 +153,7 @@ def _serving_methods(model: keras.Model) -> list[str]:
     if "log_prob" not in methods and "sample" not in methods:
         raise ValueError(f"{type(model).__name__}.serving_methods is {list(methods)}; it needs "
                          "'log_prob' or 'sample' to provide the serving_default signature")
-    return [m for m in SERVING_METHODS if m in methods]
+    return [m for m in ALL_SERVING_METHODS if m in methods]
 
 
 def _jsonable(obj: Any) -> Any:

@@ -74,11 +74,50 @@ class Checkpointer(keras.callbacks.Callback):
         self._save()
 
 
+def scatter_image(points: np.ndarray, reference: np.ndarray | None = None, size: int = 256,
+                  extent: float | None = None) -> np.ndarray:
+    """A scatter plot of 2-D points as a uint8 RGB image ``[size, size, 3]``.
+
+    ``points`` float ``[N, 2]`` are drawn as blue 3x3 dots, ``reference`` (e.g. real data) as red
+    ones underneath, on white with grey axes; x grows rightwards, y upwards. The plot spans
+    ``[-extent, extent]`` in both coordinates (default: 1.1 x the largest coordinate among the
+    reference points and the 99th percentile of the samples, at least 1); points outside are
+    left out.
+    """
+    points = np.asarray(points, np.float32).reshape(-1, 2)
+    if extent is None:
+        spread = [np.percentile(np.abs(points), 99)] if len(points) else []
+        if reference is not None and len(reference):
+            spread.append(np.max(np.abs(reference)))
+        extent = max([1.0] + [1.1 * float(v) for v in spread if np.isfinite(v)])
+    canvas = np.full((size, size, 3), 255, np.uint8)
+    centre = size // 2
+    canvas[centre, :] = canvas[:, centre] = 200
+
+    def draw(xy, color):
+        xy = np.asarray(xy, np.float32).reshape(-1, 2)
+        xy = xy[np.all(np.isfinite(xy), axis=1)]
+        cols = np.round((xy[:, 0] / extent + 1.0) * 0.5 * (size - 1)).astype(np.int64)
+        rows = np.round((1.0 - xy[:, 1] / extent) * 0.5 * (size - 1)).astype(np.int64)
+        for dr in (-1, 0, 1):
+            for dc in (-1, 0, 1):
+                r, c = rows + dr, cols + dc
+                keep = (r >= 0) & (r < size) & (c >= 0) & (c < size)
+                canvas[r[keep], c[keep]] = color
+
+    if reference is not None:
+        draw(reference, (220, 60, 60))
+    draw(points, (30, 70, 200))
+    return canvas
+
+
 class ImageGrids(keras.callbacks.Callback):
     """At each epoch end write sample (and reconstruction) grids as PNGs and TensorBoard images.
 
     Samples use a fixed seed so grids of successive epochs are comparable. Reconstructions are
     drawn for models that can ``encode`` and ``decode``, from ``reference_images`` (uint8 NHWC).
+    Models of 2-D points (toy GANs, whose ``sample`` returns float32 ``[N, 2]``) get a scatter plot
+    of the samples (blue) over ``reference_images`` (real points, red) instead of a grid.
     """
 
     def __init__(self, image_dir: str, log_dir: str, num_samples: int = 64, seed: int = 0,
@@ -98,6 +137,9 @@ class ImageGrids(keras.callbacks.Callback):
 
     def _write(self, name: str, images: np.ndarray, step: int, rows: int | None = None) -> None:
         grid = image_grid(images, rows=rows, pad=2, pad_value=128)  # grey frames show on black
+        self._write_image(name, grid, step)
+
+    def _write_image(self, name: str, grid: np.ndarray, step: int) -> None:
         os.makedirs(self.image_dir, exist_ok=True)
         save_png(os.path.join(self.image_dir, f"{name}-{step:07d}.png"), grid)
         with self.writer.as_default():
@@ -107,8 +149,12 @@ class ImageGrids(keras.callbacks.Callback):
         if self.num_samples <= 0:
             return
         step = _step(self.model)
-        self._write("samples", self._sample(tf.constant(self.num_samples), tf.constant(self.seed))
-                    .numpy(), step)
+        samples = self._sample(tf.constant(self.num_samples), tf.constant(self.seed)).numpy()
+        if samples.ndim == 2:  # points: a scatter plot, not an image grid
+            self._write_image("samples", scatter_image(samples, self.reference), step)
+            self.writer.flush()
+            return
+        self._write("samples", samples, step)
         if self._reconstruct is not None:
             recon = self._reconstruct(tf.constant(self.reference), tf.constant(self.seed)).numpy()
             pairs = np.stack([self.reference, recon], axis=1).reshape((-1,) + recon.shape[1:])

@@ -1,0 +1,239 @@
+"""GAN model: Algorithm 1 step structure, clipping, BN refusal, mode coverage, distribution,
+mixed precision, checkpoints, export and the trainer on toy points."""
+
+import json
+import os
+import subprocess
+import sys
+import textwrap
+
+import numpy as np
+import pytest
+import tensorflow as tf
+
+from tfgen import data
+from tfgen.data.sources.toy2d import centers
+from tfgen.export import export_model
+from tfgen.models import GAN, build_model
+from tfgen.nets import registry as nets
+from tfgen.training import TrainConfig, train
+from tfgen.training.environment import precision_policy
+
+HERE = os.path.dirname(__file__)
+TOY = dict(latent_dim=2, generator_dim=32, critic_dim=32)
+SMALL_IMAGE = dict(latent_dim=8, generator_dim=4, critic_dim=4)
+
+
+def toy_gan(**kw):
+    model = GAN((2,), seed=0, **{**TOY, **kw})
+    model.build_for()
+    model.compile_for_training()
+    return model
+
+
+def points_ds(batch, steps=1, seed=0):
+    x = tf.random.stateless_normal([batch, 2], [seed, 1])
+    return tf.data.Dataset.from_tensors((x, tf.zeros([batch], tf.int64))).repeat(steps)
+
+
+def image_ds(batch, shape=(28, 28, 1), steps=1, classes=10):
+    x = tf.cast(tf.random.stateless_uniform([batch, *shape], [3, 4], 0, 256, tf.int32), tf.uint8)
+    y = tf.range(batch, dtype=tf.int64) % classes
+    return tf.data.Dataset.from_tensors((x, y)).repeat(steps)
+
+
+def test_n_critic_critic_updates_per_generator_update():
+    model = toy_gan(n_critic=3)
+    model.fit(points_ds(12, steps=4), verbose=0)
+    assert int(model.optimizer.iterations) == 4  # the trainer's step: generator iterations
+    assert int(model.critic_optimizer.iterations) == 12
+    dcgan = toy_gan(loss="dcgan")  # the loss' default: one critic update per generator update
+    assert dcgan.n_critic == 1
+    dcgan.fit(points_ds(4, steps=2), verbose=0)
+    assert int(dcgan.critic_optimizer.iterations) == int(dcgan.optimizer.iterations) == 2
+
+
+def test_each_critic_update_gets_its_own_minibatch():
+    model = toy_gan(n_critic=5)
+    x = tf.reshape(tf.range(40, dtype=tf.float32), [20, 2])
+    chunks, _ = model._split(x, None)
+    rows = [c.numpy()[:, 0] / 2 for c in chunks]
+    assert len(rows) == 5 and all(len(r) == 4 for r in rows)
+    np.testing.assert_array_equal(np.sort(np.concatenate(rows)), np.arange(20))  # disjoint, all
+    np.testing.assert_array_equal(rows[1], [1, 6, 11, 16])  # strided: t, t + n, ...
+    with pytest.raises(ValueError, match=r"n_critic=5 .*multiple of n_critic x replicas = 5"):
+        model._split(tf.zeros([12, 2]), None)
+
+
+def test_weight_clipping_keeps_every_critic_weight_within_c():
+    model = toy_gan(loss="wgan-clip", clip_value=0.01)
+    weights = model.critic_net.trainable_variables
+    assert max(float(np.max(np.abs(v.numpy()))) for v in weights) > 0.05  # fresh init exceeds c
+    model.fit(points_ds(10, steps=1), verbose=0)
+    for v in weights:
+        assert np.all(np.abs(v.numpy()) <= 0.01 + 1e-7), v.path
+    assert max(float(np.max(np.abs(v.numpy()))) for v in model.generator.trainable_variables) > 0.05
+
+
+def test_batch_norm_in_a_gradient_penalty_critic_is_refused(monkeypatch):
+    with pytest.raises(ValueError, match="batch normalization .* critic_norm='batch'"):
+        GAN((28, 28, 1), critic_norm="batch", **SMALL_IMAGE)
+    # A registered critic with BN inside is caught too, whatever the config says.
+    bn_entry = nets.NetEntry(
+        lambda s, d, dim, norm, depth: nets.dcgan.dcgan_critic(s, d, dim, "batch"),
+        4, "none", (3,), "BN critic")
+    monkeypatch.setitem(nets.CRITICS, "bn_critic", bn_entry)
+    with pytest.raises(ValueError, match="contains BatchNormalization"):
+        GAN((28, 28, 1), critic="bn_critic", **SMALL_IMAGE)
+    # Losses without a penalty may use it (the DCGAN baseline).
+    GAN((28, 28, 1), loss="dcgan", critic_norm="batch", **SMALL_IMAGE)
+    GAN((28, 28, 1), critic_norm="layer", **SMALL_IMAGE)  # the thesis' recommendation
+
+
+def test_unknown_names_list_the_valid_ones():
+    with pytest.raises(ValueError, match=r"Unknown generator 'nope'; valid names: \[.*'dcgan'"):
+        GAN((28, 28, 1), generator="nope")
+    with pytest.raises(ValueError, match=r"Unknown critic 'nope'; valid names: \[.*'toy_mlp'"):
+        GAN((2,), critic="nope")
+    with pytest.raises(ValueError, match=r"critic 'dcgan' does not take data of shape \(2,\)"):
+        GAN((2,), critic="dcgan")
+    with pytest.raises(ValueError, match=r"Unknown GAN loss 'wgan'; valid names"):
+        GAN((2,), loss="wgan")
+
+
+def covered_modes(model, name="8gaussians", n=2000):
+    """Modes with at least 0.5% of n samples within 3 sigma of their centre."""
+    sigma = 0.02 / 1.414  # the 8gaussians noise in data units
+    samples = model.sample(n, 123).numpy()
+    dist = np.linalg.norm(samples[:, None] - centers(name)[None], axis=-1)
+    return int(np.sum(np.sum(dist < 3 * sigma, axis=0) >= n // 200))
+
+
+def test_short_wgan_gp_run_on_8gaussians_covers_more_modes():
+    ds, spec = data.load("8gaussians", "train")
+    # gan_toy.py's settings (λ = 0.1 for toy data, Adam β1 = 0.5), a faster decaying rate.
+    model = build_model("gan", spec, latent_dim=2, generator_dim=128, critic_dim=128,
+                        gp_weight=0.1, beta1=0.5, lr_decay_steps=400)
+    model.build_for()
+    model.compile_for_training(2e-3)
+    before = covered_modes(model)
+    model.fit(data.make_pipeline(ds, 5 * 64, training=True, seed=0), epochs=1,
+              steps_per_epoch=400, verbose=0)
+    after = covered_modes(model)
+    print(f"modes covered: {before} -> {after} of 8")
+    assert before <= 1 and after >= 6, (before, after)
+
+
+def test_two_replicas_step_like_one_device():
+    out = subprocess.run([sys.executable, os.path.join(HERE, "gan_mirrored_step.py")],
+                         capture_output=True, text=True, timeout=300)
+    assert out.returncode == 0, out.stderr[-3000:]
+    result = json.loads(out.stdout.strip().splitlines()[-1])
+    for loss, r in result.items():
+        assert (r["generator_steps"], r["critic_steps"]) == (1, 2), (loss, r)
+        assert r["max_abs_update"] > 1e-3, (loss, r)
+        # Losses averaged per replica instead of over the global minibatch would double the
+        # update: a difference as large as the update itself.
+        assert r["max_abs_diff"] < 1e-4 * r["max_abs_update"], (loss, r)
+    assert result["wgan-clip"]["max_abs_critic_weight"] <= 0.01 + 1e-7
+
+
+def test_mixed_bfloat16_trains_with_float32_losses():
+    with precision_policy("mixed_bfloat16"):
+        model = GAN((28, 28, 1), **SMALL_IMAGE)
+        model.build_for()
+        model.compile_for_training()
+        logs = model.fit(image_ds(10, steps=2), verbose=0).history
+    assert model.generator.get_layer("deconv1").compute_dtype == "bfloat16"
+    for name in ("loss", "generator_loss", "gradient_penalty", "wasserstein"):
+        assert np.isfinite(logs[name][-1]), (name, logs)
+    assert logs["gradient_penalty"][-1] > 0
+    assert model.sample(3, 0).dtype == tf.uint8
+    assert model.critic(model.sample(3, 0)).dtype == tf.float32
+
+
+def test_checkpoint_restores_both_optimizers(tmp_path):
+    model = toy_gan(n_critic=2)
+    model.fit(points_ds(8, steps=3), verbose=0)
+    path = str(tmp_path / "ckpt.weights.h5")
+    model.save_weights(path)
+    restored = GAN((2,), seed=0, **TOY, n_critic=2)
+    restored.build_for()
+    restored.compile_for_training()
+    restored.load_weights(path)
+    assert int(restored.optimizer.iterations) == 3
+    assert int(restored.critic_optimizer.iterations) == 6
+    for a, b in [(model.optimizer, restored.optimizer),
+                 (model.critic_optimizer, restored.critic_optimizer)]:
+        assert len(a.variables) > 2
+        for va, vb in zip(a.variables, b.variables):
+            np.testing.assert_array_equal(va.numpy(), vb.numpy(), err_msg=va.path)
+    # Continuing from the checkpoint is exactly continuing the original run.
+    model.fit(points_ds(8, seed=1), verbose=0)
+    restored.fit(points_ds(8, seed=1), verbose=0)
+    for va, vb in zip(model.weights, restored.weights):
+        np.testing.assert_allclose(va.numpy(), vb.numpy(), rtol=1e-6, atol=1e-7,
+                                   err_msg=va.path)
+
+
+def test_conditional_acgan_trains_and_samples_by_class():
+    model = GAN((28, 28, 1), conditional=True, num_classes=10, **SMALL_IMAGE)
+    model.build_for()
+    model.compile_for_training()
+    assert model.critic_net.output_shape == (None, 11)  # critic value + 10 class logits
+    logs = model.fit(image_ds(10, steps=1), verbose=0).history
+    assert np.isfinite(logs["classifier_loss"][-1]) and logs["classifier_loss"][-1] > 0
+    z = tf.random.stateless_normal([12, 8], [7, 0])
+    labels = tf.range(12) % 10
+    np.testing.assert_array_equal(model.sample(12, 7), model.from_network(model.generate(z,
+                                                                                         labels)))
+    with pytest.raises(ValueError, match="needs labels"):
+        build_model("gan", data.load("8gaussians", "test")[1], conditional=True)
+
+
+def test_export_sample_and_critic_round_trip_in_a_fresh_process(tmp_path):
+    image = GAN((28, 28, 1), seed=1, **SMALL_IMAGE)
+    image.build_for()
+    points = toy_gan()
+    paths = [export_model(m, root=str(tmp_path), name=n) for m, n in
+             [(image, "image"), (points, "points")]]
+    images = image.sample(4, 3).numpy()
+    pts = np.random.default_rng(0).normal(size=(5, 2)).astype(np.float32)
+    script = textwrap.dedent(f"""
+        import numpy as np
+        from tfgen.export import load_exported
+        image, points = (load_exported(p) for p in {paths!r})
+        images = np.load({str(tmp_path / 'in.npz')!r})["images"]
+        pts = np.load({str(tmp_path / 'in.npz')!r})["points"]
+        np.savez({str(tmp_path / 'out.npz')!r},
+                 sample=image.sample(5, 9)["images"], critic=image.call("critic", images=images)
+                 ["critic"], points=points.sample(6, 9)["points"],
+                 point_critic=points.call("critic", points=pts)["critic"],
+                 default=sorted(image.input_specs("serving_default")))
+    """)
+    np.savez(tmp_path / "in.npz", images=images, points=pts)
+    subprocess.run([sys.executable, "-c", script], check=True, timeout=120,
+                   env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2"})
+    out = np.load(tmp_path / "out.npz")
+    assert out["sample"].dtype == np.uint8 and out["sample"].shape == (5, 28, 28, 1)
+    assert out["critic"].dtype == np.float32 and out["critic"].shape == (4,)
+    assert out["points"].dtype == np.float32 and out["points"].shape == (6, 2)
+    np.testing.assert_array_equal(out["sample"], tf.function(image.sample)(5, 9))
+    np.testing.assert_allclose(out["critic"], image.critic(images), rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(out["points"], points.sample(6, 9), rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(out["point_critic"], points.critic(pts), rtol=1e-5, atol=1e-6)
+    assert list(out["default"]) == ["num_samples", "seed"]  # a GAN serves samples by default
+
+
+def test_trainer_runs_resumes_and_plots_points(tmp_path):
+    cfg = dict(dataset="8gaussians", batch_size=20, steps_per_epoch=2, checkpoint_every=2,
+               eval_batches=1, sample_images=64, output_dir=str(tmp_path / "run"), verbose=0,
+               export_root=str(tmp_path / "exports"))
+    first = train("gan", {**TOY, "n_critic": 2}, TrainConfig(train_steps=4, **cfg))
+    assert first["step"] == 4 and os.path.isdir(first["export_path"])
+    assert {"loss", "wasserstein", "gradient_penalty"} <= set(first["test"])
+    plots = sorted(os.listdir(tmp_path / "run" / "images"))
+    assert plots and plots[-1] == "samples-0000004.png", plots
+    second = train("gan", {**TOY, "n_critic": 2},
+                   TrainConfig(train_steps=6, resume=True, export=False, **cfg))
+    assert second["step"] == 6 and second["steps_this_run"] == 2
