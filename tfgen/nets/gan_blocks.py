@@ -164,8 +164,10 @@ def residual_block_1d(x, filters: int, kernel: int, name: str, residual_scale: f
 
 
 def output_activation(x, shape: tuple[int, ...], name: str):
-    """Image generators end in tanh (pixels in [-1, 1]); point generators stay linear.
-    Computed in float32."""
+    """The generator's last nonlinearity by data rank, in float32: tanh for images ``[H, W, C]``
+    (pixels in [-1, 1]), a softmax over the vocabulary for text ``[L, V]``, none for points."""
     if len(shape) == 3:
         return keras.layers.Activation("tanh", dtype="float32", name=f"{name}_tanh")(x)
+    if len(shape) == 2:
+        return keras.layers.Softmax(axis=-1, dtype="float32", name=f"{name}_softmax")(x)
     return keras.layers.Activation("linear", dtype="float32", name=f"{name}_linear")(x)

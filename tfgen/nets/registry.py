@@ -13,6 +13,8 @@ architecture's default: batch norm in the DCGAN/ResNet generators, none elsewher
 The thesis' robustness set (§3.5.1) as (generator, critic) pairs: baseline ``dcgan``/``dcgan``;
 ``dcgan_const``/``dcgan``; ``mlp``/``dcgan``; no normalization anywhere = ``dcgan``/``dcgan``
 with ``generator_norm=none``; ``gated``/``gated``; ``tanh``/``tanh``; ``resnet``/``resnet``.
+The CIFAR-10 model of appendix B.3 is ``resnet_cifar``/``resnet_cifar``; the language model's
+1-D CNNs are ``text_cnn`` (data ``[L, V]``).
 """
 
 from __future__ import annotations
@@ -22,7 +24,7 @@ from typing import Callable
 
 import keras
 
-from tfgen.nets import dcgan, toy
+from tfgen.nets import dcgan, resnet, text, toy
 from tfgen.nets.gan_blocks import NORMS, check_choice
 
 
@@ -66,6 +68,14 @@ GENERATORS: dict[str, NetEntry] = {
     "gated": _entry(lambda s, d, dim, norm, depth: dcgan.dcgan_generator(s, d, dim, norm,
                                                                          "gated"),
                     64, "batch", (3,), "DCGAN with gated multiplicative nonlinearities"),
+    "resnet": _entry(lambda s, d, dim, norm, depth: resnet.deep_resnet_generator(s, d, dim, norm,
+                                                                                 depth),
+                     64, "batch", (3,), "deep bottleneck ResNet, `depth` layers (101)"),
+    "resnet_cifar": _entry(lambda s, d, dim, norm, depth: resnet.cifar_resnet_generator(s, d, dim,
+                                                                                        norm),
+                           128, "batch", (3,), "the thesis' CIFAR-10 ResNet (appendix B.3)"),
+    "text_cnn": _entry(lambda s, d, dim, norm, depth: text.text_generator(s, d, dim),
+                       512, "none", (2,), "1-D residual CNN to [L, V] softmaxes (§3.5.4)"),
 }
 
 CRITICS: dict[str, NetEntry] = {
@@ -79,6 +89,14 @@ CRITICS: dict[str, NetEntry] = {
                    64, "none", (3,), "DCGAN with tanh nonlinearities"),
     "gated": _entry(lambda s, d, dim, norm, depth: dcgan.dcgan_critic(s, d, dim, norm, "gated"),
                     64, "none", (3,), "DCGAN with gated multiplicative nonlinearities"),
+    "resnet": _entry(lambda s, d, dim, norm, depth: resnet.deep_resnet_critic(s, d, dim, norm,
+                                                                              depth),
+                     64, "none", (3,), "deep bottleneck ResNet, `depth` layers (101)"),
+    "resnet_cifar": _entry(lambda s, d, dim, norm, depth: resnet.cifar_resnet_critic(s, d, dim,
+                                                                                     norm),
+                           128, "none", (3,), "the thesis' CIFAR-10 ResNet (appendix B.3)"),
+    "text_cnn": _entry(lambda s, d, dim, norm, depth: text.text_critic(s, d, dim),
+                       512, "none", (2,), "1-D residual CNN over [L, V] one-hots (§3.5.4)"),
 }
 
 

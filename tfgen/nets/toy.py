@@ -3,7 +3,8 @@
 * ``toy_mlp`` (``gan_toy.py`` of the WGAN-GP paper): 3 hidden ReLU layers of 512 units.
 * ``mlp`` (the robustness study's "4-layer 512-dim ReLU MLP generator"): 4 hidden layers.
 
-Both map to any data shape: outputs are reshaped to it (tanh for images, linear for points).
+Both map to any data shape: outputs are reshaped to it (tanh for images, a softmax per position
+for text ``[L, V]``, linear for points).
 """
 
 from __future__ import annotations

@@ -1,0 +1,134 @@
+"""Every registered GAN generator and critic builds and maps shapes; names and options."""
+
+import keras
+import numpy as np
+import pytest
+import tensorflow as tf
+
+from tfgen.nets import (
+    CRITICS,
+    GENERATORS,
+    NetOptions,
+    critic_names,
+    generator_names,
+    make_critic,
+    make_generator,
+)
+from tfgen.nets.dcgan import resolution_plan
+from tfgen.nets.gan_blocks import GatedActivation
+from tfgen.nets.registry import has_batch_norm
+from tfgen.training.environment import precision_policy
+
+SHAPES = {1: [(2,)], 2: [(32, 20)], 3: [(28, 28, 1), (32, 32, 3), (64, 64, 3)]}
+SMALL = NetOptions(dim=4, depth=14)  # deep resnets: 4 bottleneck blocks
+
+
+def cases(table):
+    return [(name, shape) for name in sorted(table) for rank in table[name].data_ranks
+            for shape in SHAPES[rank]]
+
+
+@pytest.mark.parametrize("name,shape", cases(GENERATORS))
+def test_generators_map_latents_to_the_data_shape(name, shape):
+    net = make_generator(name, shape, 6, SMALL)
+    out = net(tf.random.stateless_normal([3, 6], [0, 1]), training=False)
+    assert out.shape == (3, *shape) and out.dtype == tf.float32
+    if len(shape) == 3:  # images in [-1, 1]
+        assert np.all(np.abs(out.numpy()) <= 1.0)
+    if len(shape) == 2:  # text: a softmax over the vocabulary at each position
+        np.testing.assert_allclose(out.numpy().sum(-1), 1.0, rtol=1e-5)
+
+
+@pytest.mark.parametrize("name,shape", cases(CRITICS))
+def test_critics_map_data_to_raw_values(name, shape):
+    net = make_critic(name, shape, 11, SMALL)
+    out = net(tf.random.stateless_uniform([3, *shape], [0, 2], -1, 1), training=False)
+    assert out.shape == (3, 11) and out.dtype == tf.float32
+    # Per-example: an example's output does not depend on the rest of the batch.
+    single = net(tf.random.stateless_uniform([3, *shape], [0, 2], -1, 1)[:1], training=False)
+    np.testing.assert_allclose(single.numpy(), out.numpy()[:1], rtol=1e-4, atol=1e-5)
+
+
+def test_resolution_plan_covers_28_32_64_and_rejects_others():
+    assert resolution_plan((28, 28, 1)) == (7, 2)
+    assert resolution_plan((32, 32, 3)) == (4, 3)
+    assert resolution_plan((64, 64, 3)) == (4, 4)
+    with pytest.raises(ValueError, match="image size 30 is not"):
+        resolution_plan((30, 30, 3))
+    with pytest.raises(ValueError, match="square"):
+        resolution_plan((32, 16, 3))
+
+
+def test_dcgan_shapes_and_normalization_defaults():
+    g = make_generator("dcgan", (64, 64, 3), 8, NetOptions(dim=4))
+    shapes = [g.get_layer(f"deconv{i}").output.shape[1:] for i in (1, 2, 3)]
+    assert shapes == [(8, 8, 16), (16, 16, 8), (32, 32, 4)]  # 4x4x32 -> ... -> 64x64x3
+    assert has_batch_norm(g)
+    assert not has_batch_norm(make_generator("dcgan", (28, 28, 1), 8, NetOptions(dim=4,
+                                                                                 norm="none")))
+    const = make_generator("dcgan_const", (32, 32, 3), 8, NetOptions(dim=4))
+    assert not has_batch_norm(const)
+    assert {const.get_layer(f"deconv{i}").output.shape[-1] for i in (1, 2)} == {4}
+    critic = make_critic("dcgan", (28, 28, 1), 1, NetOptions(dim=4))
+    assert not has_batch_norm(critic)
+    layer_norm = make_critic("dcgan", (28, 28, 1), 1, NetOptions(dim=4, norm="layer"))
+    assert any(isinstance(x, keras.layers.LayerNormalization) for x in layer_norm.layers)
+    gated = make_critic("gated", (32, 32, 3), 1, NetOptions(dim=4))
+    assert sum(isinstance(x, GatedActivation) for x in gated.layers) == 3
+    tanh = make_generator("tanh", (32, 32, 3), 8, NetOptions(dim=4))
+    assert not any(isinstance(x, keras.layers.ReLU) or getattr(x, "activation", None) is
+                   keras.activations.relu for x in tanh.layers)
+
+
+def weight_layers(model):
+    """Convolution and dense layers on the main path (shortcuts excluded)."""
+    kinds = (keras.layers.Conv2D, keras.layers.Conv2DTranspose, keras.layers.Dense)
+    return [x for x in model.layers if isinstance(x, kinds) and "shortcut" not in x.name]
+
+
+def test_deep_resnets_have_depth_layers():
+    options = NetOptions(dim=2, depth=101)
+    g = make_generator("resnet", (32, 32, 3), 4, options)
+    d = make_critic("resnet", (32, 32, 3), 1, options)
+    assert len(weight_layers(g)) == len(weight_layers(d)) == 101
+    assert len(weight_layers(make_critic("resnet", (32, 32, 3), 1,
+                                         NetOptions(dim=2, depth=20)))) == 20
+    with pytest.raises(ValueError, match="depth >= 11"):
+        make_generator("resnet", (32, 32, 3), 4, NetOptions(dim=2, depth=8))
+
+
+def test_cifar_resnet_follows_the_appendix_table():
+    g = make_generator("resnet_cifar", (32, 32, 3), 128)
+    assert g.get_layer("project").output.shape[1:] == (4 * 4 * 128,)
+    assert [g.get_layer(f"block{i}_add").output.shape[1:] for i in range(3)] == [
+        (8, 8, 128), (16, 16, 128), (32, 32, 128)]
+    assert has_batch_norm(g) and g.output_shape == (None, 32, 32, 3)
+    d = make_critic("resnet_cifar", (32, 32, 3), 1)
+    assert [d.get_layer(f"block{i}_add").output.shape[1:] for i in range(4)] == [
+        (16, 16, 128), (8, 8, 128), (8, 8, 128), (8, 8, 128)]
+    assert not has_batch_norm(d) and d.output_shape == (None, 1)
+    assert isinstance(d.get_layer("mean_pool"), keras.layers.GlobalAveragePooling2D)
+
+
+def test_mixed_precision_nets_compute_in_bfloat16_and_return_float32():
+    with precision_policy("mixed_bfloat16"):
+        g = make_generator("dcgan", (28, 28, 1), 8, NetOptions(dim=4))
+        d = make_critic("resnet_cifar", (32, 32, 3), 1, NetOptions(dim=4))
+    assert g.get_layer("deconv1").compute_dtype == "bfloat16"
+    assert g(tf.zeros([2, 8])).dtype == tf.float32
+    assert d(tf.zeros([2, 32, 32, 3])).dtype == tf.float32
+
+
+def test_unknown_names_and_wrong_shapes_list_valid_choices():
+    with pytest.raises(ValueError, match=r"Unknown generator 'dcgan128'; valid names: \['dcgan'"):
+        make_generator("dcgan128", (32, 32, 3), 8)
+    with pytest.raises(ValueError, match=r"Unknown critic 'x'; valid names: " +
+                       str(critic_names()).replace("[", r"\[").replace("]", r"\]")):
+        make_critic("x", (32, 32, 3))
+    with pytest.raises(ValueError, match=r"does not take data of shape \(2,\); generators for "
+                                         r"that shape: \['mlp', 'toy_mlp'\]"):
+        make_generator("dcgan", (2,), 8)
+    with pytest.raises(ValueError, match=r"Unknown normalization 'group'; valid: \['batch'"):
+        make_critic("dcgan", (32, 32, 3), 1, NetOptions(norm="group"))
+    assert {"toy_mlp", "mlp", "dcgan", "dcgan_const", "gated", "tanh", "resnet",
+            "resnet_cifar", "text_cnn"} == set(generator_names())
