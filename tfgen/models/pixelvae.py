@@ -27,7 +27,11 @@ import tensorflow as tf
 from tfgen.models.base import seed_pair
 from tfgen.models.vae import VAE
 from tfgen.nets.pixelvae import DECODERS, UPSAMPLE, PixelVAEDecoder, PixelVAEEncoder
+from tfgen.sampling import cached_sample_network, naive_sample_network
 from tfgen.utils.config import field
+
+
+SAMPLERS = {"cached": cached_sample_network, "naive": naive_sample_network}
 
 
 @dataclasses.dataclass
@@ -105,38 +109,21 @@ class PixelVAE(VAE):
         hidden = 2 * self.config.filters * (6 * self.config.ar_layers + 4)
         return height * width * (hidden + channels * self.likelihood.params_per_channel)
 
-    def decode(self, z: tf.Tensor, seed: tf.Tensor) -> tf.Tensor:
+    def decode(self, z: tf.Tensor, seed: tf.Tensor, sampler: str = "cached") -> tf.Tensor:
         """float32 ``[B, latent_dim]`` -> uint8 ``[B, H, W, C]`` drawn pixel by pixel from
-        p(x|z) (raster order, channels in order), with a stateless ``seed`` (int32 scalar)."""
+        p(x|z) (raster order, channels in order) with a stateless ``seed`` (int32 scalar).
+
+        ``sampler``: ``"cached"`` (:func:`tfgen.sampling.cached_sample_network`, O(HW) per
+        image) or ``"naive"`` (the full-network reference); both give identical images.
+        """
+        if sampler not in SAMPLERS:
+            raise ValueError(f"Unknown sampler {sampler!r}; valid names: {sorted(SAMPLERS)}")
         z = tf.cast(z, tf.float32)
         conditioning = self.decoder.conditioning(z)
+        batch = tf.shape(z)[0]
         if not self.decoder.autoregressive:  # pixels are independent given z: one draw
-            shape = tf.concat([tf.shape(z)[:1], self.image_shape], 0)
+            shape = tf.concat([[batch], self.image_shape], 0)
             params = tf.cast(self.decoder.params(tf.zeros(shape), conditioning), tf.float32)
             return self.likelihood.sample(params, seed_pair(seed, 1))
-        return self._sample_pixels(conditioning, tf.shape(z)[0], seed)
-
-    def _sample_pixels(self, conditioning: dict[str, tf.Tensor], batch: tf.Tensor,
-                       seed: tf.Tensor) -> tf.Tensor:
-        """Naive autoregressive sampling: one full decoder pass per subpixel (H * W * C passes).
-
-        Subpixel ``t`` (raster order, channel fastest) is drawn from its conditional with the
-        stateless seed ``fold_in(seed_pair(seed, 1), t)``.
-        """
-        height, width, channels = self.image_shape
-        total = height * width * channels
-        base_seed = seed_pair(seed, 1)
-        positions = tf.reshape(tf.range(total), [1, height, width, channels])
-
-        def body(t, canvas):
-            params = self.decoder.params(self.likelihood.network_input(canvas), conditioning)
-            row, col = t // (width * channels), (t // channels) % width
-            pixel = tf.cast(params[:, row:row + 1, col:col + 1, :], tf.float32)
-            drawn = self.likelihood.sample(
-                pixel, tf.random.experimental.stateless_fold_in(base_seed, t))  # [B, 1, 1, C]
-            value = drawn[:, :, :, t % channels][:, :, :, None]  # [B, 1, 1, 1]
-            return t + 1, tf.where(tf.equal(positions, t), value, canvas)
-
-        canvas = tf.zeros(tf.stack([batch, height, width, channels]), tf.uint8)
-        _, canvas = tf.while_loop(lambda t, _: t < total, body, (tf.constant(0), canvas))
-        return canvas
+        return SAMPLERS[sampler](self.decoder.pixel, self.likelihood, self.image_shape, batch,
+                                 seed, **conditioning)
