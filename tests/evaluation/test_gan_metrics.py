@@ -1,4 +1,4 @@
-"""GAN metrics against closed forms, the self-trained classifier's cache, and InceptionV3 loading."""
+"""GAN metrics against closed forms, the self-trained classifier's cache, InceptionV3 loading."""
 
 from __future__ import annotations
 

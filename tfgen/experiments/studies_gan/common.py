@@ -1,0 +1,158 @@
+"""What every GAN study shares: training tfgen's GAN in chunks, data as arrays, figures, JSON.
+
+Studies train the library's own model (``tfgen.models.build_model("gan", ...)`` and its
+``train_step``: Algorithm 1 of the thesis) through :class:`GanTrainer`, which stops between chunks
+of generator iterations so a study can measure along the way (scores, critic losses, wall-clock).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import math
+import os
+import tempfile
+import time
+from typing import Any
+
+import keras
+import numpy as np
+import tensorflow as tf
+from matplotlib.figure import Figure
+
+from tfgen import data
+from tfgen.models import build_model
+
+
+def build_gan(spec, seed: int, model_config: dict[str, Any], learning_rate: float = 0.0):
+    """``build_model("gan", ...)``, variables and both optimizers built.
+
+    Keras' initializers draw from its global seed generator, so it is reset to ``seed`` first:
+    every study run is reproducible on its own, whatever ran before it in the process.
+    """
+    keras.utils.set_random_seed(seed)
+    model = build_model("gan", spec, seed=seed, **model_config)
+    model.build_for()
+    model.compile_for_training(learning_rate)
+    return model
+
+
+def to_json(value: Any) -> Any:
+    """numpy scalars/arrays, tuples and dataclasses -> plain JSON values (NaN/Inf -> None)."""
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return to_json(dataclasses.asdict(value))
+    if isinstance(value, dict):
+        return {str(k): to_json(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [to_json(v) for v in value]
+    if isinstance(value, np.ndarray):
+        return to_json(value.tolist())
+    if isinstance(value, (np.floating, float)):
+        value = float(value)
+        return value if math.isfinite(value) else None
+    if isinstance(value, np.integer):
+        return int(value)
+    if isinstance(value, np.bool_):
+        return bool(value)
+    return value
+
+
+def write_json(path: str, obj: Any) -> None:
+    """Atomically write ``obj`` (converted by :func:`to_json`) as indented JSON."""
+    os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=".json", dir=os.path.dirname(
+        os.path.abspath(path)))
+    with os.fdopen(fd, "w") as f:
+        json.dump(to_json(obj), f, indent=2)
+    os.replace(tmp, path)
+
+
+def save_figure(fig: Figure, path: str, dpi: int = 100) -> str:
+    """Save a matplotlib figure as PNG atomically; returns the file name (for the JSON)."""
+    directory = os.path.dirname(os.path.abspath(path))
+    os.makedirs(directory, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=".png", dir=directory)
+    os.close(fd)
+    try:
+        fig.savefig(tmp, dpi=dpi, format="png", bbox_inches="tight")
+        os.replace(tmp, path)
+    finally:
+        if os.path.exists(tmp):
+            os.remove(tmp)
+    return os.path.basename(path)
+
+
+def load_array(dataset: str, split: str = "train", limit: int = 0,
+               seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    """A split as numpy: (uint8 [N, H, W, C] images or float32 [N, 2] points, int64 [N])."""
+    ds, _ = data.load(dataset, split, seed=seed)
+    if limit:
+        ds = ds.take(limit)
+    xs, ys = [], []
+    for x, y in ds.batch(8192).as_numpy_iterator():
+        xs.append(x)
+        ys.append(y)
+    if not xs:
+        raise ValueError(f"dataset {dataset!r} split {split!r} is empty")
+    return np.concatenate(xs), np.concatenate(ys)
+
+
+class GanTrainer:
+    """tfgen's GAN on a dataset, trained ``steps`` generator iterations at a time.
+
+    Each generator iteration consumes ``n_critic`` real minibatches of ``batch_size`` examples
+    (the model's batch convention). ``train_seconds`` counts only time inside training steps.
+    """
+
+    def __init__(self, dataset: str, model_config: dict[str, Any], *, batch_size: int,
+                 seed: int = 0, learning_rate: float = 0.0, train_examples: int = 0):
+        ds, self.spec = data.load(dataset, "train", seed=seed)
+        if train_examples:
+            ds = ds.take(train_examples)
+        self.dataset = dataset
+        self.model = build_gan(self.spec, seed, model_config, learning_rate)
+        self.batch_size = batch_size
+        pipe = data.make_pipeline(ds, batch_size * self.model.n_critic, training=True, seed=seed)
+        self._batches = iter(pipe)
+        self._step = tf.function(self.model.train_step)
+        self.steps = 0
+        self.train_seconds = 0.0
+
+    def train(self, steps: int, max_seconds: float = 0.0) -> dict[str, float]:
+        """Run up to ``steps`` generator iterations (fewer once ``train_seconds`` reaches
+        ``max_seconds`` > 0, or right after a step whose metrics are NaN/Inf); returns the mean
+        metrics over them (critic_loss, wasserstein, ...), ``{}`` when no step ran."""
+        for metric in self.model.metrics:
+            metric.reset_state()
+        logs: dict = {}
+        for _ in range(steps):
+            if max_seconds and self.train_seconds >= max_seconds:
+                break
+            batch = next(self._batches)
+            began = time.perf_counter()
+            logs = self._step(batch)
+            logs = {k: float(v) for k, v in logs.items()}  # waits for the step to finish
+            self.train_seconds += time.perf_counter() - began
+            self.steps += 1
+            if not all(math.isfinite(v) for v in logs.values()):
+                break
+        return logs
+
+    def sample(self, num: int, seed: int = 0, chunk: int = 1000) -> np.ndarray:
+        """``num`` samples (uint8 images or float32 points) in chunks of ``chunk``."""
+        parts = [self.model.sample(tf.constant(min(chunk, num - start)),
+                                   tf.constant(seed * 100_003 + start // chunk)).numpy()
+                 for start in range(0, num, chunk)]
+        return np.concatenate(parts)
+
+    def critic_loss(self, examples: np.ndarray, seed: int = 0, batch: int = 500) -> float:
+        """Mean critic loss (the objective the critic minimizes, penalty included) on real
+        ``examples`` against fresh generator samples, without training."""
+        total, count = 0.0, 0
+        for start in range(0, len(examples), batch):
+            chunk = tf.constant(examples[start:start + batch])
+            loss, _ = self.model.compute_objective(
+                chunk, tf.constant([seed, start], tf.int32), False)
+            total += float(tf.reduce_sum(loss))
+            count += int(chunk.shape[0])
+        return total / count

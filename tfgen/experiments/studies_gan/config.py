@@ -1,0 +1,78 @@
+"""The one configuration every GAN study reads (one flag per field) and its size profiles.
+
+A study entry gives CPU-sized defaults and the overrides of its full (thesis-sized, GPU) run;
+``profile`` picks between them (``auto``: ``full`` when TensorFlow sees a GPU; ``smoke``: tiny
+sizes that only check the plumbing) and flags given on the command line override every
+profile. Each study documents which fields it reads; the rest are ignored.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Any, Mapping
+
+import tensorflow as tf
+
+from tfgen.utils.config import field
+
+PROFILES = ("auto", "cpu", "full", "smoke")
+
+#: Seconds-long sizes that only check the plumbing (tests, "does it run"); over the CPU defaults.
+SMOKE: Mapping[str, Any] = {
+    "steps": 4, "batch_size": 8, "eval_every": 2, "num_samples": 64, "dim": 8, "depth": 3,
+    "latent_dim": 8, "train_examples": 64, "classifier_steps": 20}
+
+
+@dataclasses.dataclass(frozen=True)
+class StudyConfig:
+    """Sizes and choices of a GAN study (fields a study does not use are ignored)."""
+
+    profile: str = field("auto", "cpu | full | smoke | auto (full when a GPU is visible)")
+    datasets: tuple[str, ...] = field((), "datasets the study runs on")
+    losses: tuple[str, ...] = field((), "GAN objectives compared (see tfgen.losses)")
+    architectures: tuple[str, ...] = field(
+        (), "generator/critic pairs 'G/D' or 'G/D/generator_norm' (see tfgen.nets)")
+    clip_values: tuple[float, ...] = field((), "weight-clipping thresholds c compared")
+    steps: int = field(0, "training iterations (generator iterations; critic iterations for "
+                          "critic-only studies)")
+    batch_size: int = field(64, "examples per critic minibatch (m)")
+    eval_every: int = field(0, "iterations between measurements along training")
+    num_samples: int = field(1000, "samples drawn for each metric")
+    dim: int = field(0, "base width of generator and critic (0: the architecture's default)")
+    depth: int = field(0, "hidden layers of the deep MLP nets (gradient_norms)")
+    latent_dim: int = field(128, "dimensionality of z")
+    learning_rate: float = field(0.0, "learning rate of both players (0: the loss' default)")
+    train_examples: int = field(0, "use only the first N training examples (0: all)")
+    classifier_steps: int = field(1500, "training steps of the feature classifier (FD/score)")
+    max_seconds: float = field(0.0, "if > 0, wall-clock budget of each training run")
+    text_source: str = field("auto", "text corpus: auto | lm1b | fortunes | file:PATH")
+    seq_len: int = field(32, "characters per text sample")
+    seed: int = field(0, "seed of data order, initialization and noise")
+
+
+def gpu_available() -> bool:
+    return bool(tf.config.list_physical_devices("GPU"))
+
+
+def resolve(defaults: Mapping[str, Any], full: Mapping[str, Any],
+            overrides: Mapping[str, Any] | None = None) -> StudyConfig:
+    """Study defaults, then the full-size overrides when the profile is ``full``, then
+    ``overrides``. The returned config names its concrete profile (``cpu`` or ``full``)."""
+    overrides = dict(overrides or {})
+    profile = overrides.get("profile", defaults.get("profile", "auto"))
+    if profile not in PROFILES:
+        raise ValueError(f"unknown profile {profile!r}; expected one of {list(PROFILES)}")
+    if profile == "auto":
+        profile = "full" if gpu_available() else "cpu"
+    names = {f.name for f in dataclasses.fields(StudyConfig)}
+    unknown = sorted((set(defaults) | set(full) | set(overrides)) - names)
+    if unknown:
+        raise ValueError(f"unknown study config fields {unknown}; valid: {sorted(names)}")
+    values = dict(defaults)
+    if profile == "full":
+        values.update(full)
+    elif profile == "smoke":
+        values.update(SMOKE)
+    values.update(overrides)
+    values["profile"] = profile
+    return StudyConfig(**values)
