@@ -237,3 +237,18 @@ def test_trainer_runs_resumes_and_plots_points(tmp_path):
     second = train("gan", {**TOY, "n_critic": 2},
                    TrainConfig(train_steps=6, resume=True, export=False, **cfg))
     assert second["step"] == 6 and second["steps_this_run"] == 2
+
+
+def test_gan_experiments_build():
+    from tfgen.data.spec import DatasetSpec
+    from tfgen.experiments import EXPERIMENTS
+    shapes = {"8gaussians": ((2,), 0, "points"), "fashion_mnist": ((28, 28, 1), 10, "image"),
+              "cifar10": ((32, 32, 3), 10, "image")}
+    gans = [e for e in EXPERIMENTS.values() if e.model == "gan"]
+    assert {"wgan_gp_8gaussians", "wgan_gp_fashion_mnist", "dcgan_fashion_mnist",
+            "wgan_gp_cifar10_resnet"} <= {e.name for e in gans}
+    for e in gans:
+        shape, classes, kind = shapes[e.train_config["dataset"]]
+        model = build_model("gan", DatasetSpec(e.name, shape, classes, kind, False),
+                            **e.model_config)
+        assert e.train_config["batch_size"] % model.n_critic == 0, e.name

@@ -54,6 +54,52 @@ _ENTRIES = (
         model="gated_pixelcnn", model_config={"ar_layers": 6, "filters": 32, "kernel_size": 5},
         train_config={"dataset": "binarized_fashion_mnist", "train_steps": 2000,
                       "batch_size": 64, "learning_rate": 1e-3}),
+    # -- GANs (thesis chapter 3). --batch_size is what one generator iteration consumes:
+    # n_critic real minibatches of batch_size / n_critic (the thesis' m = 64 with n_critic = 5
+    # is batch_size 320); --train_steps counts generator iterations.
+    Experiment(
+        "wgan_gp_8gaussians",
+        "WGAN-GP on the 8 Gaussians toy set with gan_toy.py's networks (3x512 ReLU MLPs, z in "
+        "R^2), n_critic=5 minibatches of 256, lambda=0.1 as in gan_toy.py, Adam(beta1=0.5, "
+        "beta2=0.9); a faster linearly decayed rate so it converges on 2 CPU cores.",
+        model="gan", model_config={"loss": "wgan-gp", "generator": "toy_mlp", "critic": "toy_mlp",
+                                   "latent_dim": 2, "gp_weight": 0.1, "beta1": 0.5,
+                                   "lr_decay_steps": 2000},
+        train_config={"dataset": "8gaussians", "batch_size": 5 * 256, "train_steps": 2000,
+                      "learning_rate": 1e-3, "sample_images": 1000, "eval_batches": 2}),
+    Experiment(
+        "wgan_gp_fashion_mnist",
+        "WGAN-GP (Algorithm 1: lambda=10, n_critic=5, Adam(1e-4, 0, 0.9)) with the 28x28 DCGAN "
+        "generator (batch norm) and critic (no normalization) on Fashion-MNIST.",
+        model="gan", model_config={"loss": "wgan-gp", "generator": "dcgan", "critic": "dcgan",
+                                   "latent_dim": 128},
+        train_config={"dataset": "fashion_mnist", "batch_size": 5 * 64, "train_steps": 20000}),
+    Experiment(
+        "dcgan_fashion_mnist",
+        "The DCGAN baseline: non-saturating GAN loss, n_critic=1, Adam(2e-4, 0.5), batch norm in "
+        "both DCGAN networks, on Fashion-MNIST.",
+        model="gan", model_config={"loss": "dcgan", "generator": "dcgan", "critic": "dcgan",
+                                   "critic_norm": "batch", "latent_dim": 128},
+        train_config={"dataset": "fashion_mnist", "batch_size": 64, "train_steps": 20000}),
+    Experiment(
+        "wgan_gp_cifar10_resnet",
+        "The thesis' CIFAR-10 ResNet (appendix B.3: 128 filters, pre-activation blocks, batch "
+        "norm in the generator only), WGAN-GP lambda=10, n_critic=5, Adam(2e-4, 0, 0.9) decayed "
+        "linearly to 0 over 100K generator iterations, minibatch 64 (needs TFDS cifar10).",
+        model="gan", model_config={"loss": "wgan-gp", "generator": "resnet_cifar",
+                                   "critic": "resnet_cifar", "latent_dim": 128,
+                                   "lr_decay_steps": 100000},
+        train_config={"dataset": "cifar10", "batch_size": 5 * 64, "train_steps": 100000,
+                      "learning_rate": 2e-4}),
+    Experiment(
+        "wgan_gp_cifar10_resnet_acgan",
+        "wgan_gp_cifar10_resnet with AC-GAN conditioning (an auxiliary classifier head on the "
+        "critic, class-conditional generator; labels from CIFAR-10), as in Fig. 3.4/3.5 right.",
+        model="gan", model_config={"loss": "wgan-gp", "generator": "resnet_cifar",
+                                   "critic": "resnet_cifar", "latent_dim": 128,
+                                   "lr_decay_steps": 100000, "conditional": True},
+        train_config={"dataset": "cifar10", "batch_size": 5 * 64, "train_steps": 100000,
+                      "learning_rate": 2e-4}),
 )
 
 EXPERIMENTS: dict[str, Experiment] = {e.name: e for e in _ENTRIES}
