@@ -39,6 +39,7 @@ def teacher_forced_incremental(stack, x, **conditions):
     """Run begin_row/pixel over every position with the true inputs -> ``[B, H, W, out]``."""
     batch, height, width, _ = x.shape
     state = stack.start(batch, height, width, **conditions)
+    assert set(state) == {"const", "row", "pixel"}
     rows = []
     for r in range(height):
         state = stack.begin_row(state, r)

@@ -126,6 +126,11 @@ class GatedPixelCNNBlock(keras.layers.Layer):
         return v_out, h_out
 
     # -- one row / one pixel at a time (cached sampling) ------------------------------------
+    def pixel_weights(self, dtype=tf.float32) -> dict:
+        """Per-pixel weights of the horizontal stack, computed once before a sampling loop."""
+        return {"conv": self.horizontal_conv.pixel_weights(dtype),
+                "out": self.horizontal_out.pixel_weights(dtype)}
+
     def vertical_row(self, rows: tf.Tensor, cond_v_row: tf.Tensor | float = 0.0,
                      cond_h_row: tf.Tensor | float = 0.0) -> tuple[tf.Tensor, tf.Tensor]:
         """Row ``r`` of the vertical stack and the horizontal stack's per-row additions.
@@ -134,20 +139,30 @@ class GatedPixelCNNBlock(keras.layers.Layer):
         padded by ``p`` on both sides (for the first block: the *shifted* input, i.e. image rows
         ``r - p - 1 .. r - 1``); ``cond_*_row``: ``[B, W, 2F]`` (or broadcastable) rows of
         :meth:`condition_terms`. Returns ``(vertical output [B, W, F], horizontal addition
-        [B, W, 2F])`` — the link plus the horizontal condition for every column of row ``r``.
+        [B, W, 2F])``: the link, the horizontal condition and the horizontal conv's bias for
+        every column of row ``r``.
         """
         v_pre = tf.cast(self.vertical_conv(rows)[:, 0], rows.dtype)
         link = tf.cast(self.link(v_pre), rows.dtype)
-        return gate(v_pre + cond_v_row), link + cond_h_row
+        bias = tf.cast(self.horizontal_conv.bias, rows.dtype)
+        return gate(v_pre + cond_v_row), link + cond_h_row + bias
 
-    def horizontal_pixel(self, window: tf.Tensor, addition: tf.Tensor) -> tf.Tensor:
-        """The horizontal output at ``(r, c)``: ``window`` ``[B, p + 1, C_in]`` is the horizontal
-        input at columns ``c - p .. c``; ``addition`` ``[B, 2F]`` is column ``c`` of
-        :meth:`vertical_row`'s second output. Returns ``[B, F]``."""
-        h_pre = self.horizontal_conv.pixel_output(window) + addition
-        h_out = self.horizontal_out.pixel_output(gate(h_pre)[:, None])
+    def horizontal_pixel(self, window: tf.Tensor, addition: tf.Tensor,
+                         weights: dict | None = None) -> tf.Tensor:
+        """The horizontal output at ``(r, c)``.
+
+        ``window``: the horizontal input at columns ``c - p .. c``, ``[B, p + 1, C_in]`` or
+        flattened to ``[B, (p + 1) * C_in]``; ``addition`` ``[B, 2F]``: column ``c`` of
+        :meth:`vertical_row`'s second output; ``weights``: :meth:`pixel_weights`.
+        Returns ``[B, F]``.
+        """
+        weights = weights or self.pixel_weights(window.dtype)
+        if window.shape.rank == 3:
+            window = tf.reshape(window, [-1, window.shape[1] * window.shape[2]])
+        h_pre = self.horizontal_conv.pixel_output(window, weights["conv"], with_bias=False)
+        h_out = self.horizontal_out.pixel_output(gate(h_pre + addition), weights=weights["out"])
         if self.residual and not self.first:
-            h_out = h_out + window[:, -1]
+            h_out = h_out + window[:, -self.filters:]
         return h_out
 
     def get_config(self):

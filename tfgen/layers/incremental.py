@@ -4,12 +4,20 @@
 For a ``k x k`` :class:`~tfgen.layers.MaskedConv2D` (``p = k // 2``) the output at ``(r, c)`` is
 the contribution of the ``p`` rows above — the same for the whole row, computed once per row with
 one convolution when the previous row is complete — plus the current row's columns ``c - p .. c``.
-A cache (a dict of tensors, usable as a ``tf.while_loop`` variable) holds:
+A cache (dicts of tensors, usable as ``tf.while_loop`` variables) holds, in its *row part*
+(changed once per row):
 
 - ``rows``: ``[B, p, W + 2p, C_in]``, the layer input's last ``p`` complete rows (zero padded);
+- ``context``: ``[W, B, F]``, :meth:`MaskedConv2D.row_context` of ``rows`` for every column;
+
+and in its *pixel part* (changed at every pixel):
+
 - ``row``: ``[W, B, C_in]``, the current row's inputs so far (column-major for cheap writes);
-- ``window``: ``[B, p, C_in]``, the inputs at columns ``c - p .. c - 1``;
-- ``context``: ``[W, B, F]``, :meth:`MaskedConv2D.row_context` of ``rows`` for every column.
+- ``window``: ``[B, p * C_in]``, the inputs at columns ``c - p .. c - 1``, flattened column by
+  column (so appending the new column is one concat and the product with the kernel one matmul).
+
+Keeping the parts apart lets a sampler's per-pixel loop carry only the pixel parts: every loop
+variable costs a few control-flow ops per iteration.
 
 All zeros at the start is exactly the convolution's zero padding above the image.
 """
@@ -37,49 +45,57 @@ def write_column(row: tf.Tensor, col: tf.Tensor, value: tf.Tensor) -> tf.Tensor:
 
 
 def slide_window(window: tf.Tensor, value: tf.Tensor) -> tuple[tf.Tensor, tf.Tensor]:
-    """(``[B, p + 1, C]`` window ending at ``value`` ``[B, C]``, the next ``[B, p, C]`` window)."""
-    full = tf.concat([window, value[:, None]], axis=1)
-    return full, full[:, 1:]
+    """Flat windows: (``[B, (p + 1) * C]`` ending at ``value`` ``[B, C]``, the next
+    ``[B, p * C]`` window) from ``window`` ``[B, p * C]``."""
+    full = tf.concat([window, value], axis=1)
+    return full, full[:, value.shape[-1]:]
 
 
 def replace_last(window: tf.Tensor, value: tf.Tensor) -> tf.Tensor:
-    """``window`` ``[B, p, C]`` with its newest column replaced by ``value`` ``[B, C]`` (no-op for
-    ``p = 0``)."""
+    """Flat ``window`` ``[B, p * C]`` with its newest column replaced by ``value`` ``[B, C]``
+    (no-op for ``p = 0``)."""
     if window.shape[1] == 0:
         return window
-    return tf.concat([window[:, :-1], value[:, None]], axis=1)
+    return tf.concat([window[:, :-value.shape[-1]], value], axis=1)
 
 
 def conv_cache_start(conv, batch: tf.Tensor, width: int, in_channels: int,
-                     dtype=tf.float32) -> Cache:
-    """An all-zero cache for ``conv`` (a :class:`MaskedConv2D` with ``k > 1``)."""
+                     dtype=tf.float32) -> tuple[Cache, Cache]:
+    """All-zero ``(row part {rows, context}, pixel part {row, window})`` caches for ``conv`` (a
+    :class:`MaskedConv2D`). The row part changes once per row, the pixel part at every pixel."""
     p = conv.pad
-    return {"rows": tf.zeros(tf.stack([batch, p, width + 2 * p, in_channels]), dtype),
-            "row": tf.zeros(tf.stack([width, batch, in_channels]), dtype),
-            "window": tf.zeros(tf.stack([batch, p, in_channels]), dtype),
-            "context": tf.zeros(tf.stack([width, batch, conv.filters]), dtype)}
+    row_part = {"rows": tf.zeros(tf.stack([batch, p, width + 2 * p, in_channels]), dtype),
+                "context": tf.zeros(tf.stack([width, batch, conv.filters]), dtype)}
+    pixel_part = {"row": tf.zeros(tf.stack([width, batch, in_channels]), dtype),
+                  "window": tf.zeros(tf.stack([batch, p * in_channels]), dtype)}
+    return row_part, pixel_part
 
 
-def conv_cache_begin_row(conv, cache: Cache) -> Cache:
-    """Move the finished row into ``rows`` and compute the new row's ``context``."""
-    finished = tf.transpose(cache["row"], [1, 0, 2])
-    rows = push_row(cache["rows"], pad_columns(finished, conv.pad))
-    context = tf.transpose(tf.cast(conv.row_context(rows), rows.dtype), [1, 0, 2])
-    return {"rows": rows, "row": tf.zeros_like(cache["row"]),
-            "window": tf.zeros_like(cache["window"]), "context": context}
+def conv_cache_begin_row(conv, row_part: Cache, pixel_part: Cache) -> tuple[Cache, Cache]:
+    """Move the finished row into ``rows``, compute the new row's ``context``, clear the row."""
+    finished = tf.transpose(pixel_part["row"], [1, 0, 2])
+    rows = push_row(row_part["rows"], pad_columns(finished, conv.pad))
+    context = conv.row_context(rows)
+    if context is None:  # a 1x1 kernel: nothing comes from the rows above
+        context = tf.zeros_like(row_part["context"])
+    else:
+        context = tf.transpose(tf.cast(context, rows.dtype), [1, 0, 2])
+    return ({"rows": rows, "context": context},
+            {"row": tf.zeros_like(pixel_part["row"]),
+             "window": tf.zeros_like(pixel_part["window"])})
 
 
-def conv_cache_pixel(conv, cache: Cache, col: tf.Tensor, value: tf.Tensor
-                     ) -> tuple[tf.Tensor, Cache]:
-    """``conv``'s output ``[B, F]`` at column ``col`` given its input there, ``value`` ``[B, C]``;
-    and the cache advanced past that column."""
-    window, next_window = slide_window(cache["window"], value)
-    out = conv.pixel_output(window, tf.gather(cache["context"], col))
-    return out, {**cache, "window": next_window, "row": write_column(cache["row"], col, value)}
+def conv_cache_pixel(conv, row_part: Cache, pixel_part: Cache, col: tf.Tensor,
+                     value: tf.Tensor, weights: dict | None = None) -> tuple[tf.Tensor, Cache]:
+    """``conv``'s output ``[B, F]`` at column ``col`` given its input there, ``value`` ``[B, C]``
+    (``weights``: ``conv.pixel_weights()``); and the pixel part advanced past that column."""
+    window, next_window = slide_window(pixel_part["window"], value)
+    out = conv.pixel_output(window, tf.gather(row_part["context"], col), weights)
+    return out, {"window": next_window, "row": write_column(pixel_part["row"], col, value)}
 
 
-def conv_cache_commit(cache: Cache, col: tf.Tensor, value: tf.Tensor) -> Cache:
-    """A cache advanced past ``col`` by :func:`conv_cache_pixel`, with the input at ``col``
+def conv_cache_commit(pixel_part: Cache, col: tf.Tensor, value: tf.Tensor) -> Cache:
+    """A pixel part advanced past ``col`` by :func:`conv_cache_pixel`, with the input at ``col``
     replaced by ``value`` ``[B, C]`` (the pixel once all its channels are drawn)."""
-    return {**cache, "window": replace_last(cache["window"], value),
-            "row": write_column(cache["row"], col, value)}
+    return {"window": replace_last(pixel_part["window"], value),
+            "row": write_column(pixel_part["row"], col, value)}

@@ -105,20 +105,31 @@ class MaskedConv2D(keras.layers.Layer):
         kernel = self.masked_kernel(rows_above.dtype)[:p]
         return tf.nn.conv2d(rows_above, kernel, 1, "VALID")[:, 0]
 
-    def pixel_output(self, window: tf.Tensor, context: tf.Tensor | None = None) -> tf.Tensor:
+    def pixel_weights(self, dtype=tf.float32) -> dict[str, tf.Tensor]:
+        """The current-row taps as a matrix, computed once before a sampling loop:
+        ``{"kernel": [(p + 1) * C_in, filters], "bias": [filters]}``."""
+        p = self.pad
+        kernel = self.masked_kernel(dtype)[p, :p + 1]  # [p + 1, C_in, F]
+        bias = (tf.cast(self.bias, dtype) if self.bias is not None
+                else tf.zeros([self.filters], dtype))
+        return {"kernel": tf.reshape(kernel, [-1, self.filters]), "bias": bias}
+
+    def pixel_output(self, window: tf.Tensor, context: tf.Tensor | None = None,
+                     weights: dict | None = None) -> tf.Tensor:
         """The output at one position ``(r, c)``.
 
-        ``window``: ``[B, p + 1, C_in]``, the input at columns ``c - p .. c`` of row ``r`` (zeros
-        left of the image); ``context``: ``[B, filters]`` from :meth:`row_context` at column
-        ``c`` -> ``[B, filters]``.
+        ``window``: the input at columns ``c - p .. c`` of row ``r`` (zeros left of the image),
+        ``[B, p + 1, C_in]`` or flattened column by column to ``[B, (p + 1) * C_in]``;
+        ``context``: ``[B, filters]`` from :meth:`row_context` at column ``c``; ``weights``:
+        :meth:`pixel_weights` (computed here when omitted) -> ``[B, filters]``.
         """
-        p = self.pad
-        kernel = self.masked_kernel(window.dtype)[p, :p + 1]  # [p + 1, C_in, F]
-        y = tf.matmul(tf.reshape(window, [-1, kernel.shape[0] * kernel.shape[1]]),
-                      tf.reshape(kernel, [-1, self.filters]))
+        weights = weights or self.pixel_weights(window.dtype)
+        if window.shape.rank == 3:
+            window = tf.reshape(window, [-1, window.shape[1] * window.shape[2]])
+        y = tf.matmul(window, weights["kernel"])
         if context is not None:
             y = y + context
-        return self._finish(y)
+        return self.activation(y + weights["bias"])
 
     def compute_output_shape(self, input_shape):
         return tuple(input_shape[:-1]) + (self.filters,)
@@ -177,12 +188,23 @@ class MaskedRowConv2D(keras.layers.Layer):
         y = tf.nn.conv2d(x, self.masked_kernel(x.dtype)[None], 1, "VALID")
         return y + tf.cast(self.bias, y.dtype) if self.bias is not None else y
 
-    def pixel_output(self, window: tf.Tensor) -> tf.Tensor:
-        """``window`` ``[B, p + 1, C_in]`` (columns ``c - p .. c``) -> ``[B, filters]``."""
-        kernel = self.masked_kernel(window.dtype)
-        y = tf.matmul(tf.reshape(window, [-1, kernel.shape[0] * kernel.shape[1]]),
-                      tf.reshape(kernel, [-1, self.filters]))
-        return y + tf.cast(self.bias, y.dtype) if self.bias is not None else y
+    def pixel_weights(self, dtype=tf.float32) -> dict[str, tf.Tensor]:
+        """``{"kernel": [(p + 1) * C_in, filters], "bias": [filters]}`` for :meth:`pixel_output`."""
+        bias = (tf.cast(self.bias, dtype) if self.bias is not None
+                else tf.zeros([self.filters], dtype))
+        return {"kernel": tf.reshape(self.masked_kernel(dtype), [-1, self.filters]),
+                "bias": bias}
+
+    def pixel_output(self, window: tf.Tensor, weights: dict | None = None,
+                     with_bias: bool = True) -> tf.Tensor:
+        """``window``: columns ``c - p .. c``, ``[B, p + 1, C_in]`` or flattened to
+        ``[B, (p + 1) * C_in]`` -> ``[B, filters]`` (``with_bias=False``: the caller has folded
+        the bias into a per-row addition)."""
+        weights = weights or self.pixel_weights(window.dtype)
+        if window.shape.rank == 3:
+            window = tf.reshape(window, [-1, window.shape[1] * window.shape[2]])
+        y = tf.matmul(window, weights["kernel"])
+        return y + weights["bias"] if with_bias else y
 
     def compute_output_shape(self, input_shape):
         return tuple(input_shape[:-1]) + (self.filters,)

@@ -1,14 +1,18 @@
 """Whole PixelCNN networks: ``x [B, H, W, C] (network input floats) -> params [B, H, W, C*P]``.
 
-Both stacks also run **incrementally**, the protocol :func:`tfgen.sampling.cached_sample` drives
-(state is a nested structure of tensors, so it can be a ``tf.while_loop`` variable):
+Both stacks also run **incrementally**, the protocol :func:`tfgen.sampling.cached_sample` drives.
+The state is a dict of three nested structures of tensors, split by how often they change so
+that a sampler's loops carry as few loop variables as possible: ``"const"`` (per-pixel weights,
+condition terms: fixed for the whole image), ``"row"`` (changed by ``begin_row``) and ``"pixel"``
+(changed by ``pixel``/``commit_pixel``, reset by ``begin_row``).
 
 - ``start(batch, height, width, condition_vector=None, condition_map=None) -> state``
 - ``begin_row(state, row) -> state``: once per row, before its first pixel; uses only complete
   rows (the vertical stacks, or the rows-above half of every masked convolution).
 - ``pixel(state, row, col, value) -> (params [B, C*P], state)``: ``value`` ``[B, C]`` is the
   network input at ``(row, col)`` (channels not drawn yet may hold anything: they are masked);
-  ``params`` are the output at ``(row, col)`` and the state is advanced past it.
+  ``params`` are the output at ``(row, col)`` and the state is advanced past it (only its
+  ``"pixel"`` part changes).
 - ``commit_pixel(state, col, value) -> state``: replace the image input at ``col`` of the
   advanced state by the finished pixel ``value`` ``[B, C]``. Hidden features at ``(row, col)``
   never depend on the last colour channel, so only the image itself has to be replaced.
@@ -92,60 +96,66 @@ class GatedPixelCNNStack(keras.layers.Layer):
             horizontal = gate(layer(horizontal))
         return self.output_conv(horizontal)
 
-    def _head_pixel(self, h):
-        for layer in self.head:
-            h = gate(layer.pixel_output(h[:, None]))
-        return self.output_conv.pixel_output(h[:, None])
+    def _head_pixel(self, h, weights):
+        for layer, w in zip(self.head, weights["head"]):
+            h = gate(layer.pixel_output(h, weights=w))
+        return self.output_conv.pixel_output(h, weights=weights["output"])
 
     # -- incremental protocol --------------------------------------------------------------
     def start(self, batch, height: int, width: int, condition_vector=None, condition_map=None,
               dtype=tf.float32) -> dict:
-        state = {"image_row": tf.zeros(tf.stack([width, batch, self.data_channels]), dtype),
-                 "v_rows": [], "h_window": [], "h_add": [], "cond_v": [], "cond_h": []}
+        const = {"cond_v": [], "cond_h": [],
+                 "weights": {"blocks": [b.pixel_weights(dtype) for b in self.blocks],
+                             "head": [layer.pixel_weights(dtype) for layer in self.head],
+                             "output": self.output_conv.pixel_weights(dtype)}}
+        row_part = {"v_rows": [], "h_add": []}
+        pixel_part = {"image_row": tf.zeros(tf.stack([width, batch, self.data_channels]), dtype),
+                      "h_window": []}
         in_channels = self.data_channels
         for block in self.blocks:
-            p = block.pad
-            state["v_rows"].append(tf.zeros(tf.stack([batch, p + 1, width + 2 * p, in_channels]),
-                                            dtype))
-            state["h_window"].append(tf.zeros(tf.stack([batch, p, in_channels]), dtype))
-            state["h_add"].append(tf.zeros(tf.stack([width, batch, 2 * self.filters]), dtype))
+            p, f2 = block.pad, 2 * self.filters
+            row_part["v_rows"].append(
+                tf.zeros(tf.stack([batch, p + 1, width + 2 * p, in_channels]), dtype))
+            row_part["h_add"].append(tf.zeros(tf.stack([width, batch, f2]), dtype))
+            pixel_part["h_window"].append(tf.zeros(tf.stack([batch, p * in_channels]), dtype))
             cond_v, cond_h = block.condition_terms(condition_vector, condition_map)
-            state["cond_v"].append(_condition_rows(cond_v, batch, height, width,
-                                                   2 * self.filters, dtype))
-            state["cond_h"].append(_condition_rows(cond_h, batch, height, width,
-                                                   2 * self.filters, dtype))
+            const["cond_v"].append(_condition_rows(cond_v, batch, height, width, f2, dtype))
+            const["cond_h"].append(_condition_rows(cond_h, batch, height, width, f2, dtype))
             in_channels = self.filters
-        return state
+        return {"const": const, "row": row_part, "pixel": pixel_part}
 
     def begin_row(self, state: dict, row) -> dict:
+        const, pixel_part = state["const"], state["pixel"]
         # The vertical input of block 0 is the image shifted down: push image row `row - 1`.
-        v_in = tf.transpose(state["image_row"], [1, 0, 2])
-        new = {**state, "image_row": tf.zeros_like(state["image_row"]), "v_rows": [],
-               "h_window": [], "h_add": []}
+        v_in = tf.transpose(pixel_part["image_row"], [1, 0, 2])
+        row_part = {"v_rows": [], "h_add": []}
         for i, block in enumerate(self.blocks):
-            rows = push_row(state["v_rows"][i], pad_columns(v_in, block.pad))
-            v_in, h_add = block.vertical_row(rows, tf.gather(state["cond_v"][i], row),
-                                             tf.gather(state["cond_h"][i], row))
-            new["v_rows"].append(rows)
-            new["h_window"].append(tf.zeros_like(state["h_window"][i]))
-            new["h_add"].append(tf.transpose(h_add, [1, 0, 2]))
-        return new
+            rows = push_row(state["row"]["v_rows"][i], pad_columns(v_in, block.pad))
+            v_in, h_add = block.vertical_row(rows, tf.gather(const["cond_v"][i], row),
+                                             tf.gather(const["cond_h"][i], row))
+            row_part["v_rows"].append(rows)
+            row_part["h_add"].append(tf.transpose(h_add, [1, 0, 2]))
+        pixel_part = tf.nest.map_structure(tf.zeros_like, pixel_part)
+        return {"const": const, "row": row_part, "pixel": pixel_part}
 
     def pixel(self, state: dict, row, col, value) -> tuple[tf.Tensor, dict]:
         del row  # everything row-specific was prepared by begin_row
-        new = {**state, "image_row": write_column(state["image_row"], col, value),
-               "h_window": []}
+        weights, h_add = state["const"]["weights"], state["row"]["h_add"]
+        windows = []
         h = value
         for i, block in enumerate(self.blocks):
-            window, next_window = slide_window(state["h_window"][i], h)
-            h = block.horizontal_pixel(window, tf.gather(state["h_add"][i], col))
-            new["h_window"].append(next_window)
-        return self._head_pixel(h), new
+            window, next_window = slide_window(state["pixel"]["h_window"][i], h)
+            h = block.horizontal_pixel(window, tf.gather(h_add[i], col), weights["blocks"][i])
+            windows.append(next_window)
+        pixel_part = {"image_row": write_column(state["pixel"]["image_row"], col, value),
+                      "h_window": windows}
+        return self._head_pixel(h, weights), {**state, "pixel": pixel_part}
 
     def commit_pixel(self, state: dict, col, value) -> dict:
-        h_window = [replace_last(state["h_window"][0], value)] + state["h_window"][1:]
-        return {**state, "image_row": write_column(state["image_row"], col, value),
-                "h_window": h_window}
+        windows = state["pixel"]["h_window"]
+        pixel_part = {"image_row": write_column(state["pixel"]["image_row"], col, value),
+                      "h_window": [replace_last(windows[0], value)] + windows[1:]}
+        return {**state, "pixel": pixel_part}
 
     def get_config(self):
         return {**super().get_config(), "output_channels": self.output_channels,
@@ -199,12 +209,21 @@ class MaskedResidualBlock(keras.layers.Layer):
         b = self.conv(tf.nn.relu(a)) + self.condition_term(condition_vector, condition_map)
         return x + self.expand(tf.nn.relu(b))
 
-    def pixel(self, cache: dict, col, x) -> tuple[tf.Tensor, dict]:
-        """Incremental: ``x`` ``[B, F]`` at ``col`` -> (output ``[B, F]``, cache of ``conv``;
-        its ``context`` must already include the condition, see :class:`PixelCNNStack`)."""
-        a = self.reduce.pixel_output(tf.nn.relu(x)[:, None])
-        b, cache = conv_cache_pixel(self.conv, cache, col, tf.nn.relu(a))
-        return x + self.expand.pixel_output(tf.nn.relu(b)[:, None]), cache
+    def pixel_weights(self, dtype=tf.float32) -> dict:
+        """Per-pixel weights of the three convolutions (see ``MaskedConv2D.pixel_weights``)."""
+        return {name: getattr(self, name).pixel_weights(dtype)
+                for name in ("reduce", "conv", "expand")}
+
+    def pixel(self, row_part: dict, pixel_part: dict, col, x, weights: dict | None = None
+              ) -> tuple[tf.Tensor, dict]:
+        """Incremental: ``x`` ``[B, F]`` at ``col`` -> (output ``[B, F]``, the advanced pixel part
+        of ``conv``'s cache). The row part's ``context`` must already include the condition
+        (see :class:`PixelCNNStack`); ``weights``: :meth:`pixel_weights`."""
+        weights = weights or self.pixel_weights(x.dtype)
+        a = self.reduce.pixel_output(tf.nn.relu(x), weights=weights["reduce"])
+        b, pixel_part = conv_cache_pixel(self.conv, row_part, pixel_part, col, tf.nn.relu(a),
+                                         weights["conv"])
+        return x + self.expand.pixel_output(tf.nn.relu(b), weights=weights["expand"]), pixel_part
 
     def get_config(self):
         return {**super().get_config(), "filters": self.filters,
@@ -257,35 +276,47 @@ class PixelCNNStack(keras.layers.Layer):
 
     def start(self, batch, height: int, width: int, condition_vector=None, condition_map=None,
               dtype=tf.float32) -> dict:
-        caches = [conv_cache_start(self.input_conv, batch, width, self.data_channels, dtype)]
+        row_parts, pixel_parts = zip(
+            conv_cache_start(self.input_conv, batch, width, self.data_channels, dtype),
+            *[conv_cache_start(block.conv, batch, width, block.conv.filters, dtype)
+              for block in self.blocks])
         conds = [tf.zeros(tf.stack([height, batch, width, self.filters]), dtype)]
         for block in self.blocks:
-            caches.append(conv_cache_start(block.conv, batch, width, block.conv.filters, dtype))
             term = block.condition_term(condition_vector, condition_map)
             conds.append(_condition_rows(term, batch, height, width, block.conv.filters, dtype))
-        return {"caches": caches, "cond": conds}
+        weights = {"input": self.input_conv.pixel_weights(dtype),
+                   "blocks": [block.pixel_weights(dtype) for block in self.blocks],
+                   "output": self.output_conv.pixel_weights(dtype)}
+        return {"const": {"cond": conds, "weights": weights}, "row": list(row_parts),
+                "pixel": list(pixel_parts)}
 
     def begin_row(self, state: dict, row) -> dict:
-        caches = []
-        for conv, cache, cond in zip(self._convs(), state["caches"], state["cond"]):
-            cache = conv_cache_begin_row(conv, cache)  # condition row [B, W, F] -> [W, B, F]
-            cache["context"] += tf.transpose(tf.gather(cond, row), [1, 0, 2])
-            caches.append(cache)
-        return {**state, "caches": caches}
+        row_parts, pixel_parts = [], []
+        for conv, row_part, pixel_part, cond in zip(self._convs(), state["row"], state["pixel"],
+                                                    state["const"]["cond"]):
+            row_part, pixel_part = conv_cache_begin_row(conv, row_part, pixel_part)
+            # The condition row [B, W, F] joins the context [W, B, F].
+            row_part["context"] += tf.transpose(tf.gather(cond, row), [1, 0, 2])
+            row_parts.append(row_part)
+            pixel_parts.append(pixel_part)
+        return {"const": state["const"], "row": row_parts, "pixel": pixel_parts}
 
     def pixel(self, state: dict, row, col, value) -> tuple[tf.Tensor, dict]:
         del row
-        h, cache = conv_cache_pixel(self.input_conv, state["caches"][0], col, value)
-        caches = [cache]
-        for block, cache in zip(self.blocks, state["caches"][1:]):
-            h, cache = block.pixel(cache, col, h)
-            caches.append(cache)
-        params = self.output_conv.pixel_output(tf.nn.relu(h)[:, None])
-        return params, {**state, "caches": caches}
+        weights, row_parts = state["const"]["weights"], state["row"]
+        h, pixel_part = conv_cache_pixel(self.input_conv, row_parts[0], state["pixel"][0], col,
+                                         value, weights["input"])
+        pixel_parts = [pixel_part]
+        for block, row_part, pixel_part, w in zip(self.blocks, row_parts[1:],
+                                                  state["pixel"][1:], weights["blocks"]):
+            h, pixel_part = block.pixel(row_part, pixel_part, col, h, w)
+            pixel_parts.append(pixel_part)
+        params = self.output_conv.pixel_output(tf.nn.relu(h), weights=weights["output"])
+        return params, {**state, "pixel": pixel_parts}
 
     def commit_pixel(self, state: dict, col, value) -> dict:
-        caches = [conv_cache_commit(state["caches"][0], col, value)] + state["caches"][1:]
-        return {**state, "caches": caches}
+        pixel_parts = [conv_cache_commit(state["pixel"][0], col, value)] + state["pixel"][1:]
+        return {**state, "pixel": pixel_parts}
 
     def get_config(self):
         return {**super().get_config(), "output_channels": self.output_channels,

@@ -2,8 +2,8 @@
 the same seed)."""
 
 from tfgen.sampling.cached import cached_sample, cached_sample_network
-from tfgen.sampling.draws import draw_pixel, position_uniform
+from tfgen.sampling.draws import draw_pixel, sampling_uniforms
 from tfgen.sampling.naive import naive_sample, naive_sample_network
 
 __all__ = ["cached_sample", "cached_sample_network", "draw_pixel", "naive_sample",
-           "naive_sample_network", "position_uniform"]
+           "naive_sample_network", "sampling_uniforms"]

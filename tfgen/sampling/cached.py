@@ -15,25 +15,44 @@ within ~1e-6 of a CDF boundary, which the tests never meet).
 
 from __future__ import annotations
 
+import functools
+
 import tensorflow as tf
 
-from tfgen.sampling.draws import draw_pixel, position_uniform
+from tfgen.sampling.draws import draw_pixel, sampling_uniforms
 from tfgen.sampling.protocol import compiled, model_sampling_parts
 
 
 def cached_sample_network(network, likelihood, image_shape, num_samples, seed,
-                          condition_vector=None, condition_map=None) -> tf.Tensor:
+                          condition_vector=None, condition_map=None,
+                          jit_compile: bool = False) -> tf.Tensor:
     """Sample ``num_samples`` uint8 images ``[N, H, W, C]`` through ``network``'s incremental
     protocol (``start``/``begin_row``/``pixel``/``commit_pixel``, see
-    :mod:`tfgen.layers.stacks`). Arguments as :func:`tfgen.sampling.naive_sample_network`."""
+    :mod:`tfgen.layers.stacks`). Arguments as :func:`tfgen.sampling.naive_sample_network`.
+
+    ``jit_compile=True`` compiles the loops with XLA (on CPU about 10x less per-pixel overhead
+    at batch 1). The uniforms are drawn outside the compiled part, so the images are the same as
+    without XLA up to floating-point rounding of the parameters.
+    """
     height, width, channels = (int(d) for d in image_shape)
+    uniforms = sampling_uniforms(seed, num_samples, height * width * channels)
+    generate = functools.partial(_generate, network, likelihood, (height, width, channels))
+    if jit_compile:
+        generate = tf.function(generate, jit_compile=True)
+    return generate(uniforms, condition_vector, condition_map)
+
+
+def _generate(network, likelihood, image_shape, uniforms, condition_vector, condition_map):
+    """The sampling loops; ``uniforms`` ``[H*W*C, N]`` (see :mod:`tfgen.sampling.draws`)."""
+    height, width, channels = image_shape
     per_channel = likelihood.params_per_channel
-    batch = tf.cast(num_samples, tf.int32)
+    batch = tf.shape(uniforms)[1]
     state = network.start(batch, height, width, condition_vector=condition_vector,
                           condition_map=condition_map)
     unset = likelihood.network_input(tf.zeros(tf.stack([batch, channels]), tf.uint8))
 
-    def pixel_body(row, col, state, image_row):
+    def pixel_body(row, row_state, col, pixel_state, image_row):
+        state = {**row_state, "pixel": pixel_state}
         pixel = tf.zeros(tf.stack([batch, channels]), tf.uint8)
         values, advanced = [], state
         for channel in range(channels):  # channels < `channel` drawn, the rest masked
@@ -42,36 +61,44 @@ def cached_sample_network(network, likelihood, image_shape, num_samples, seed,
             params = tf.cast(params[:, channel * per_channel:(channel + 1) * per_channel],
                              tf.float32)
             position = (row * width + col) * channels + channel
-            values.append(draw_pixel(likelihood, params, position_uniform(seed, position, batch)))
+            values.append(draw_pixel(likelihood, params, tf.gather(uniforms, position)))
             pixel = tf.stack(values + [tf.zeros_like(values[0])] * (channels - 1 - channel), 1)
         state = network.commit_pixel(advanced, col, likelihood.network_input(pixel))
         image_row = tf.tensor_scatter_nd_update(image_row, tf.reshape(col, [1, 1]), pixel[None])
-        return col + 1, state, image_row
+        return col + 1, state["pixel"], image_row
 
-    def row_body(row, state, images):
-        state = network.begin_row(state, row)
+    def row_body(row, row_part, pixel_part, images):
+        # Loop variables are only what changes: the "const" part is captured, not carried.
+        state = network.begin_row({"const": const, "row": row_part, "pixel": pixel_part}, row)
+        row_state = {"const": const, "row": state["row"]}
         image_row = tf.zeros(tf.stack([width, batch, channels]), tf.uint8)
-        _, state, image_row = tf.while_loop(
+        _, pixel_part, image_row = tf.while_loop(
             lambda col, *_: col < width,
-            lambda col, state, image_row: pixel_body(row, col, state, image_row),
-            (tf.constant(0), state, image_row))
+            lambda col, pixel_part, image_row: pixel_body(row, row_state, col, pixel_part,
+                                                          image_row),
+            (tf.constant(0), state["pixel"], image_row))
         images = tf.tensor_scatter_nd_update(images, tf.reshape(row, [1, 1]),
                                              tf.transpose(image_row, [1, 0, 2])[None])
-        return row + 1, state, images
+        return row + 1, state["row"], pixel_part, images
 
+    const = state["const"]
     images = tf.zeros(tf.stack([height, batch, width, channels]), tf.uint8)
-    _, _, images = tf.while_loop(lambda row, *_: row < height, row_body,
-                                 (tf.constant(0), state, images))
+    _, _, _, images = tf.while_loop(lambda row, *_: row < height, row_body,
+                                    (tf.constant(0), state["row"], state["pixel"], images))
     return tf.transpose(images, [1, 0, 2, 3])
 
 
-def cached_sample(model, num_samples, seed, labels=None) -> tf.Tensor:
+def cached_sample(model, num_samples, seed, labels=None, jit_compile: bool = False
+                  ) -> tf.Tensor:
     """:func:`cached_sample_network` for a tfgen PixelCNN-family model; ``labels`` int ``[N]``
-    for class-conditional models. Compiled with ``tf.function`` when called eagerly."""
-    fn = compiled(model, "cached", _cached_model_sample)
+    for class-conditional models. Compiled with ``tf.function`` when called eagerly (and with
+    XLA when ``jit_compile``)."""
+    fn = compiled(model, "cached_xla" if jit_compile else "cached",
+                  functools.partial(_cached_model_sample, jit_compile=jit_compile))
     return fn(model, num_samples, seed, labels)
 
 
-def _cached_model_sample(model, num_samples, seed, labels):
+def _cached_model_sample(model, num_samples, seed, labels, jit_compile=False):
     network, likelihood, shape, conditions = model_sampling_parts(model, num_samples, labels)
-    return cached_sample_network(network, likelihood, shape, num_samples, seed, **conditions)
+    return cached_sample_network(network, likelihood, shape, num_samples, seed, **conditions,
+                                 jit_compile=jit_compile)

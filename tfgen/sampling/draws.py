@@ -1,9 +1,11 @@
 """Drawing one pixel channel from likelihood parameters with a per-position stateless seed.
 
-Both samplers draw position ``i`` (raster order: row, column, channel) from the uniform
-``tf.random.stateless_uniform([B], seed=[seed, i])`` by inverting the CDF of that position's
-distribution, so for a given seed the image depends only on the parameters the network outputs:
-two samplers that compute the same parameters produce the same images.
+Both samplers draw position ``i`` (raster order: row, column, channel) of image ``b`` by
+inverting the CDF of that position's distribution at the uniform ``u[b, i]`` of
+:func:`sampling_uniforms` (one stateless draw of ``[B, H*W*C]`` from ``[seed, 0]``, made once
+before the loop). So for a given seed an image depends only on the parameters the network outputs
+— two samplers that compute the same parameters produce the same images — and image ``b`` does
+not depend on the batch size (the uniforms are batch-major).
 """
 
 from __future__ import annotations
@@ -15,10 +17,12 @@ from tfgen.distributions import PixelLikelihood
 _PIXEL_VALUES = 256
 
 
-def position_uniform(seed, position, batch) -> tf.Tensor:
-    """float32 ``[batch]`` in [0, 1) for raster position ``position`` (int32 scalars)."""
-    pair = tf.stack([tf.cast(seed, tf.int32), tf.cast(position, tf.int32)])
-    return tf.random.stateless_uniform(tf.reshape(batch, [1]), seed=pair)
+def sampling_uniforms(seed, batch, num_positions: int) -> tf.Tensor:
+    """float32 ``[num_positions, batch]`` in [0, 1): row ``i`` holds the uniforms of raster
+    position ``i`` for every image (``seed``, ``batch``: int32 scalars)."""
+    pair = tf.stack([tf.cast(seed, tf.int32), tf.constant(0, tf.int32)])
+    shape = tf.stack([tf.cast(batch, tf.int32), num_positions])
+    return tf.transpose(tf.random.stateless_uniform(shape, seed=pair))
 
 
 def _inverse_cdf(logits: tf.Tensor, uniform: tf.Tensor) -> tf.Tensor:

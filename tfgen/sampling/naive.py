@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import tensorflow as tf
 
-from tfgen.sampling.draws import draw_pixel, position_uniform
+from tfgen.sampling.draws import draw_pixel, sampling_uniforms
 from tfgen.sampling.protocol import compiled, model_sampling_parts
 
 
@@ -19,7 +19,7 @@ def naive_sample_network(network, likelihood, image_shape, num_samples, seed,
     ``network(x, condition_vector=..., condition_map=...)`` maps network inputs
     ``[N, H, W, C]`` (``likelihood.network_input`` of uint8 images) to parameters
     ``[N, H, W, C * P]``; conditions are per image (``[N, K]``, ``[N, H, W, K']``).
-    ``seed``: int32 scalar; position ``i`` is drawn with :func:`position_uniform`.
+    ``seed``: int32 scalar; see :mod:`tfgen.sampling.draws` for how positions are drawn.
     """
     height, width, channels = (int(d) for d in image_shape)
     per_channel = likelihood.params_per_channel
@@ -27,13 +27,14 @@ def naive_sample_network(network, likelihood, image_shape, num_samples, seed,
     conditions = {k: v for k, v in (("condition_vector", condition_vector),
                                      ("condition_map", condition_map)) if v is not None}
     batch_index = tf.range(batch)
+    uniforms = sampling_uniforms(seed, batch, height * width * channels)
 
     def body(i, images):
         row, col, channel = i // (width * channels), (i // channels) % width, i % channels
         params = network(likelihood.network_input(images), **conditions)
         at = tf.cast(params[:, row, col], tf.float32)  # [N, C * P]
         value = draw_pixel(likelihood, at[:, channel * per_channel:(channel + 1) * per_channel],
-                           position_uniform(seed, i, batch))
+                           tf.gather(uniforms, i))
         index = tf.stack([batch_index, tf.fill([batch], row), tf.fill([batch], col),
                           tf.fill([batch], channel)], axis=1)
         return i + 1, tf.tensor_scatter_nd_update(images, index, value)
