@@ -1,0 +1,127 @@
+"""Chapter-2 studies at smoke size on real binarized Fashion-MNIST: outputs exist and make sense."""
+
+import json
+import math
+import os
+import subprocess
+import sys
+
+import pytest
+
+from tfgen.experiments.studies import get_study, run_study, select_runs, study_names
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+
+def is_png(path):
+    with open(path, "rb") as f:
+        return f.read(8) == b"\x89PNG\r\n\x1a\n"
+
+
+def check_record(record, output_dir, name):
+    """The JSON on disk equals the returned record; figures are PNGs; NLLs are sane."""
+    with open(os.path.join(output_dir, f"{name}.json")) as f:
+        assert json.load(f) == json.loads(json.dumps(record))
+    assert record["study"] == name and record["config"]["profile"] == "smoke"
+    for figure in record["results"]["figures"]:
+        path = os.path.join(output_dir, figure)
+        assert os.path.exists(path), figure
+        assert is_png(path) or figure.endswith(".md")
+    for run in record["results"]["runs"]:
+        assert 0 < run["nll_nats"] < 28 * 28 * math.log(2) * 1.5, run["name"]  # ~543 untrained
+        assert run["bits_per_dim"] == pytest.approx(run["nll_nats"] / (784 * math.log(2)))
+        assert run["count"] == record["config"]["eval_examples"]
+        if run["elbo_nats"] is not None:  # latent models: IW bound >= ELBO (both estimates)
+            assert run["nll_estimator"] == "importance_weighted_log_prob"
+            assert -run["nll_nats"] >= run["elbo_nats"] - 1.0, run["name"]
+            assert run["kl_nats"] >= 0
+            assert run["elbo_nats"] == pytest.approx(-(run["kl_nats"] + run["recon_nats"]),
+                                                     abs=1e-3)
+        else:
+            assert run["nll_estimator"] == "log_prob"
+
+
+def test_registry_lists_the_three_studies_and_rejects_unknown_names():
+    assert study_names() == ["latent_2d", "nll_table", "nll_vs_layers"]
+    with pytest.raises(ValueError, match="valid names"):
+        get_study("nll_vs_layer")
+    study = get_study("nll_vs_layers")
+    cfg = study.config({"profile": "cpu", "ar_layers": (0, 3)})
+    assert [r.name for r in select_runs(study, cfg)] == ["pixelvae_l0", "pixelvae_l3",
+                                                         "gated_pixelcnn_l3"]
+    full = study.config({"profile": "full"})
+    assert full.importance_samples >= 1000 and full.batch_size == 100
+    with pytest.raises(ValueError, match="no runs"):
+        select_runs(study, study.config({"profile": "cpu", "runs": ("pixelvae_l7",)}))
+    with pytest.raises(ValueError, match="unknown study config fields"):
+        study.config({"train_step": 3})
+
+
+def test_nll_vs_layers(tmp_path):
+    record = run_study("nll_vs_layers", str(tmp_path), {"profile": "smoke", "ar_layers": (0, 1)})
+    check_record(record, str(tmp_path), "nll_vs_layers")
+    results = record["results"]
+    assert results["pixelvae"]["ar_layers"] == [0, 1]
+    assert results["pixelcnn"]["ar_layers"] == [1]
+    assert len(results["pixelvae"]["kl_nats"]) == 2
+
+
+def test_latent_2d(tmp_path):
+    record = run_study("latent_2d", str(tmp_path), {"profile": "smoke"})
+    check_record(record, str(tmp_path), "latent_2d")
+    for run in record["results"]["runs"]:
+        assert run["model_config"]["latent_dim"] == 2
+        assert 0.0 <= run["knn_error"] <= 1.0
+        assert run["knn_train_examples"] == 120 and run["knn_test_examples"] == 24
+    assert set(record["results"]["knn_error"]) == {"vae_2d", "pixelvae_2d"}
+
+
+def test_nll_table(tmp_path):
+    """Two of the five rows (the PixelVAE rows run in test_nll_vs_layers and the CLI test)."""
+    record = run_study("nll_table", str(tmp_path), {"profile": "smoke",
+                                                    "runs": ("vae", "pixelcnn")})
+    check_record(record, str(tmp_path), "nll_table")
+    table = (tmp_path / "nll_table.md").read_text()
+    assert table == record["results"]["table_markdown"]
+    assert "| Convolutional VAE | ≤ " in table and "| PixelCNN (1 residual blocks) | = " in table
+    assert table.count("\n| ") == 1 + 2  # header + one row per model
+
+
+def test_nll_table_markdown_has_a_row_per_model_with_the_thesis_reference():
+    from tfgen.experiments.studies import nll_table
+    cfg = get_study("nll_table").config({"profile": "cpu"})
+    records = [{"name": run.name, "label": run.label, "nll_nats": 100.0 + i, "bits_per_dim": 0.2,
+                "elbo_nats": None if run.tags["kind"] == "exact" else -110.0,
+                "kl_nats": None if run.tags["kind"] == "exact" else 9.0, "step": 600,
+                "count": 500, "nll_estimator": "log_prob" if run.tags["kind"] == "exact"
+                else "importance_weighted_log_prob"}
+               for i, run in enumerate(nll_table.runs(cfg))]
+    table = nll_table.markdown(cfg, records)
+    assert table.count("\n| ") == 1 + 5
+    assert "| Gated PixelVAE without upsampling (2 layers) | ≤ 104.00 (ELBO ≤ 110.00) | " \
+        in table and "≈ 78.96 (≤ 79.58)" in table
+    assert "| Gated PixelCNN (4 layers) | = 102.00 | 0.2000 |  | 600 | = 80.10 |" in table
+
+
+def test_command_line_with_export_and_resume(tmp_path):
+    """train/study.py on one run with a SavedModel export and samples; --resume reuses it."""
+    args = [sys.executable, "train/study.py", "--study=nll_table", "--profile=smoke",
+            "--runs=pixelvae_cond_bias", "--export", "--sample_images=4",
+            f"--output_dir={tmp_path}"]
+    out = subprocess.run(args, capture_output=True, text=True, cwd=ROOT, timeout=300)
+    assert out.returncode == 0, out.stderr[-3000:]
+    summary = json.loads(out.stdout)
+    assert list(summary["runs"]) == ["pixelvae_cond_bias"]
+    assert summary["figures"] == ["nll_table.png", "nll_table.md"]
+    with open(tmp_path / "nll_table.json") as f:
+        record = json.load(f)
+    check_record(record, str(tmp_path), "nll_table")
+    run = record["results"]["runs"][0]
+    assert run["model_config"]["decoder"] == "cond_bias"
+    assert os.path.exists(os.path.join(run["export_path"], "saved_model.pb"))
+    assert is_png(run["samples_png"])
+    again = subprocess.run(args + ["--resume"], capture_output=True, text=True, cwd=ROOT,
+                           timeout=300)
+    assert again.returncode == 0, again.stderr[-3000:]
+    assert json.loads(again.stdout)["runs"] == summary["runs"]  # reused, not retrained
+    assert not os.path.exists(os.path.join(os.path.dirname(run["export_path"]), "2"))
