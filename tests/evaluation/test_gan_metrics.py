@@ -231,3 +231,34 @@ def test_inception_loads_local_weights_and_scores(monkeypatch, tmp_path):
     assert feats.shape == (4, 2048) and probs.shape == (4, 1000)
     assert 1.0 <= inception.inception_score(images, splits=1, scorer=scorer)[0] <= 1000.0
     assert inception.fid(images, images, scorer=scorer) == pytest.approx(0.0, abs=1e-3)
+
+
+# -- text n-gram statistics ------------------------------------------------------------------
+def test_ngram_js_of_identical_and_disjoint_texts():
+    from tfgen.evaluation import text_metrics as tm
+
+    texts = ["the cat sat on the mat", "a dog"]
+    for n in (1, 2, 4):
+        assert tm.ngram_js(texts, list(reversed(texts)), n) == pytest.approx(0.0, abs=1e-12)
+    assert tm.ngram_js(["aaaa"], ["bbbb"], 2) == pytest.approx(1.0)
+
+
+def test_js_divergence_matches_the_formula():
+    from tfgen.evaluation import text_metrics as tm
+
+    p, q = {"a": 3, "b": 1}, {"a": 1, "b": 1, "c": 2}
+    pv, qv = np.array([0.75, 0.25, 0.0]), np.array([0.25, 0.25, 0.5])
+    m = (pv + qv) / 2
+    kl = lambda x, y: sum(a * np.log2(a / b) for a, b in zip(x, y) if a > 0)  # noqa: E731
+    assert tm.js_divergence(p, q) == pytest.approx(0.5 * kl(pv, m) + 0.5 * kl(qv, m))
+    assert tm.ngram_counts(["abab"], 2) == {"ab": 2, "ba": 1}
+    with pytest.raises(ValueError, match="at least one"):
+        tm.js_divergence({}, q)
+
+
+def test_word_validity():
+    from tfgen.evaluation import text_metrics as tm
+
+    # Last words are skipped (possibly cut): "the" and "zzq" count.
+    assert tm.word_validity(["the ca", "zzq the"], {"the", "cat"}) == pytest.approx(0.5)
+    assert tm.word_validity(["word"], {"word"}) == 0.0

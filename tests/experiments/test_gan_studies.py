@@ -121,17 +121,6 @@ def test_gradient_norms(tmp_path):
     assert len(results["figures"]) == 2
 
 
-def test_mode_coverage(tmp_path):
-    out = str(tmp_path)
-    run_study("mode_coverage", out, {"profile": "smoke", "datasets": ("8gaussians",),
-                                     "losses": ("wgan-gp", "dcgan"), "num_samples": 200})
-    runs = _read(out, "mode_coverage")["results"]["runs"]
-    for entry in runs.values():
-        assert 0 <= entry["modes_covered"] <= entry["num_modes"] == 8
-        assert 0.0 <= entry["high_quality_percent"] <= 100.0
-        assert entry["num_samples"] == 200 and entry["steps"] == 4
-
-
 # -- image studies ----------------------------------------------------------------------------
 def test_score_vs_time(tmp_path, image_npz):
     out = str(tmp_path / "out")
@@ -175,14 +164,63 @@ def test_architecture_robustness(tmp_path, image_npz):
 
 
 # -- command line -----------------------------------------------------------------------------
-def test_cli_writes_json_and_summary(tmp_path):
+def test_mode_coverage_through_the_cli(tmp_path):
     out = str(tmp_path / "cli")
     proc = subprocess.run(
         [sys.executable, os.path.join(ROOT, "train", "gan_study.py"), "--study=mode_coverage",
-         "--profile=smoke", "--datasets=25gaussians", "--losses=wgan-clip",
-         f"--output_dir={out}"], capture_output=True, text=True, timeout=300)
+         "--profile=smoke", "--datasets=8gaussians", "--losses=wgan-gp,dcgan",
+         "--num_samples=200", f"--output_dir={out}"], capture_output=True, text=True,
+        timeout=300)
     assert proc.returncode == 0, proc.stderr[-2000:]
     summary = json.loads(proc.stdout)
     assert summary["profile"] == "smoke" and summary["figures"] == ["mode_coverage.png"]
     record = _read(out, "mode_coverage")
-    assert record["config"]["datasets"] == ["25gaussians"]
+    assert record["config"]["datasets"] == ["8gaussians"]
+    runs = record["results"]["runs"]
+    assert set(runs) == {"wgan-gp/8gaussians", "dcgan/8gaussians"}
+    for entry in runs.values():
+        assert 0 <= entry["modes_covered"] <= entry["num_modes"] == 8
+        assert 0.0 <= entry["high_quality_percent"] <= 100.0
+        assert entry["num_samples"] == 200 and entry["steps"] == 4
+
+
+# -- text -------------------------------------------------------------------------------------
+def test_fortunes_parser_and_char_codec(tmp_path):
+    from tfgen.experiments.studies_gan import text
+
+    (tmp_path / "literature").write_text(
+        "A classic is something that everyone wants to have read. And nobody reads it.\n"
+        "\t\t-- Mark Twain\n%\nBrevity is the soul of wit.\n\t\t-- Shakespeare\n%\n")
+    (tmp_path / "ascii-art").write_text("  /\\_/\\ \n%\n")  # not a prose file: ignored
+    sentences = text.fortunes_sentences(str(tmp_path))
+    assert sentences == ["A classic is something that everyone wants to have read.",
+                         "And nobody reads it.", "Brevity is the soul of wit."]
+    codec = text.CharCodec.fit(sentences, max_vocab=12)
+    assert codec.size == 12 and codec.chars[:2] == (text.PAD, text.UNK)
+    codes = codec.encode(["And nobody", "x" * 40], 16)
+    assert codes.shape == (2, 16) and codes[0, 10:].tolist() == [0] * 6
+    decoded = codec.decode(np.eye(codec.size)[codes])  # one-hot rows decode by argmax
+    assert decoded[0] == "".join(c if c in codec.chars else text.UNK for c in "And nobody")
+    assert decoded[1] == text.UNK * 16
+    with pytest.raises(Exception, match="apt-get install fortunes"):
+        text.fortunes_sentences(str(tmp_path / "missing"))
+
+
+def test_text_gan(tmp_path):
+    from tfgen.models import GAN
+
+    if 2 not in GAN.data_ranks:
+        pytest.skip("tfgen.models.GAN does not take [L, V] text data yet")
+    corpus = tmp_path / "corpus.txt"
+    rng = np.random.default_rng(0)
+    words = ["the", "cat", "sat", "on", "a", "mat", "dog", "ran"]
+    corpus.write_text("\n".join(" ".join(rng.choice(words, 6)) for _ in range(300)))
+    out = str(tmp_path / "out")
+    run_study("text_gan", out, {"profile": "smoke", "text_source": f"file:{corpus}",
+                                "seq_len": 16, "train_examples": 0})
+    results = _read(out, "text_gan")["results"]
+    assert results["text_source"].startswith("file:")
+    assert len(results["curve"]) == 2 and results["train_sentences"] == 270
+    assert all(0.0 <= p[f"js{n}"] <= 1.0 for p in results["curve"] for n in (1, 2, 3, 4))
+    assert results["real_vs_held_out"]["js1"] < 0.1
+    assert all(len(s) <= 16 for s in results["samples"])

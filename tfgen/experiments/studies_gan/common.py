@@ -24,6 +24,11 @@ from tfgen import data
 from tfgen.models import build_model
 
 
+def penalty_weight(cfg) -> dict:
+    """``{"gp_weight": λ}`` when a study config sets one (``gp_weight`` > 0), else ``{}``."""
+    return {"gp_weight": cfg.gp_weight} if cfg.gp_weight > 0 else {}
+
+
 def build_gan(spec, seed: int, model_config: dict[str, Any], learning_rate: float = 0.0):
     """``build_model("gan", ...)``, variables and both optimizers built.
 
@@ -104,12 +109,17 @@ class GanTrainer:
     (the model's batch convention). ``train_seconds`` counts only time inside training steps.
     """
 
-    def __init__(self, dataset: str, model_config: dict[str, Any], *, batch_size: int,
+    def __init__(self, dataset, model_config: dict[str, Any], *, batch_size: int,
                  seed: int = 0, learning_rate: float = 0.0, train_examples: int = 0):
-        ds, self.spec = data.load(dataset, "train", seed=seed)
+        """``dataset``: a :func:`tfgen.data.load` name (its train split), or an unbatched
+        ``(tf.data.Dataset, DatasetSpec)`` pair for data tfgen.data does not serve."""
+        if isinstance(dataset, str):
+            ds, self.spec = data.load(dataset, "train", seed=seed)
+        else:
+            ds, self.spec = dataset
         if train_examples:
             ds = ds.take(train_examples)
-        self.dataset = dataset
+        self.dataset = self.spec.name
         self.model = build_gan(self.spec, seed, model_config, learning_rate)
         self.batch_size = batch_size
         pipe = data.make_pipeline(ds, batch_size * self.model.n_critic, training=True, seed=seed)

@@ -42,6 +42,7 @@ class StudyConfig:
     depth: int = field(0, "hidden layers of the deep MLP nets (gradient_norms)")
     latent_dim: int = field(128, "dimensionality of z")
     learning_rate: float = field(0.0, "learning rate of both players (0: the loss' default)")
+    gp_weight: float = field(0.0, "gradient penalty coefficient lambda (0: the model's, 10)")
     train_examples: int = field(0, "use only the first N training examples (0: all)")
     classifier_steps: int = field(1500, "training steps of the feature classifier (FD/score)")
     max_seconds: float = field(0.0, "if > 0, wall-clock budget of each training run")

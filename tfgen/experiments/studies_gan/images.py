@@ -28,7 +28,8 @@ from matplotlib.figure import Figure
 
 from tfgen.evaluation import gan_metrics
 from tfgen.evaluation.classifier import ClassifierConfig, load_or_train_classifier
-from tfgen.experiments.studies_gan.common import GanTrainer, load_array, save_figure
+from tfgen.experiments.studies_gan.common import (GanTrainer, load_array, penalty_weight,
+                                                  save_figure)
 from tfgen.experiments.studies_gan.config import StudyConfig
 from tfgen.utils.images import image_grid, save_png
 
@@ -69,7 +70,7 @@ def parse_architecture(text: str) -> dict:
 
 def _model_config(cfg: StudyConfig, loss: str, architecture: str) -> dict:
     return {"loss": loss, **parse_architecture(architecture), "latent_dim": cfg.latent_dim,
-            "generator_dim": cfg.dim, "critic_dim": cfg.dim}
+            "generator_dim": cfg.dim, "critic_dim": cfg.dim, **penalty_weight(cfg)}
 
 
 def _finite(logs: dict) -> bool:

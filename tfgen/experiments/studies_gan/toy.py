@@ -25,7 +25,8 @@ from matplotlib.figure import Figure
 
 from tfgen.data.sources import toy2d
 from tfgen.evaluation import gan_metrics
-from tfgen.experiments.studies_gan.common import GanTrainer, build_gan, load_array, save_figure
+from tfgen.experiments.studies_gan.common import (GanTrainer, build_gan, load_array,
+                                                  penalty_weight, save_figure)
 from tfgen.experiments.studies_gan.config import StudyConfig
 from tfgen.losses import gradient_norm, gradient_penalty
 from tfgen.models import GANConfig
@@ -41,7 +42,7 @@ def _toy_gan(dataset: str, loss: str, cfg: StudyConfig, clip_value: float | None
     _, spec = data.load(dataset, "train")
     config = {"loss": loss, "generator": "toy_mlp", "critic": "toy_mlp",
               "latent_dim": cfg.latent_dim, "generator_dim": cfg.dim, "critic_dim": cfg.dim,
-              **extra}
+              **penalty_weight(cfg), **extra}
     if clip_value is not None:
         config["clip_value"] = clip_value
     return build_gan(spec, cfg.seed, config, cfg.learning_rate)
@@ -206,7 +207,8 @@ def gradient_norms(cfg: StudyConfig, output_dir: str) -> dict:
         began = time.monotonic()
         extra = {"clip_value": clip} if clip is not None else {}
         trainer = GanTrainer(dataset, {"loss": loss, **nets, "latent_dim": cfg.latent_dim,
-                                       "generator_dim": cfg.dim, "critic_dim": cfg.dim, **extra},
+                                       "generator_dim": cfg.dim, "critic_dim": cfg.dim,
+                                       **penalty_weight(cfg), **extra},
                              batch_size=cfg.batch_size, seed=cfg.seed,
                              learning_rate=cfg.learning_rate)
         logs = trainer.train(cfg.steps, cfg.max_seconds)
@@ -256,7 +258,8 @@ def mode_coverage(cfg: StudyConfig, output_dir: str) -> dict:
             began = time.monotonic()
             trainer = GanTrainer(dataset, {"loss": loss, "generator": "toy_mlp",
                                            "critic": "toy_mlp", "latent_dim": cfg.latent_dim,
-                                           "generator_dim": cfg.dim, "critic_dim": cfg.dim},
+                                           "generator_dim": cfg.dim, "critic_dim": cfg.dim,
+                                           **penalty_weight(cfg)},
                                  batch_size=cfg.batch_size, seed=cfg.seed,
                                  learning_rate=cfg.learning_rate)
             logs = trainer.train(cfg.steps, cfg.max_seconds)
