@@ -4,13 +4,18 @@
   .venv/bin/python benchmarks/sampling_speed.py --models=gated_pixelcnn --batches=1 --notfp
 
 For every model (default configs of ``--model=gated_pixelcnn`` and ``--model=pixelcnn`` on
-binarized 28x28x1 images; random weights — the time does not depend on them) and batch size,
-times :func:`tfgen.sampling.cached_sample` (graph mode, and with ``jit_compile=True`` (XLA);
-median of ``--repeats`` after a warm-up) and :func:`tfgen.sampling.naive_sample` (one run after
-a trace), checks that all produce identical images for the same seed, and times ``tfp.distributions.PixelCNN(...).sample`` at matched
-depth/width (``num_hierarchies=1``, ``num_resnet=3``: its up and down passes run 3 gated residual
-blocks each, 6 in all, like the gated model's 6 blocks; ``num_filters=32``). TFP's network is a
-Keras-2 (tf-keras) PixelCNN++ that recomputes the whole network per pixel, i.e. a naive sampler.
+binarized 28x28x1 images; random weights — the time does not depend on them) and batch size:
+
+- :func:`tfgen.sampling.cached_sample` in graph mode (``cached_seconds``; what an exported
+  ``sample`` signature runs) and with XLA (``cached_xla_seconds``; the default for eager calls
+  such as ``model.sample``), each the median of ``--repeats`` runs after a warm-up;
+- :func:`tfgen.sampling.naive_sample` (one run, traced beforehand), and whether all three give
+  identical images for the same seed;
+- ``tfp.distributions.PixelCNN(...).sample`` at matched depth/width (``num_hierarchies=1``,
+  ``num_resnet=3``: its up and down passes run 3 gated residual blocks each, 6 in all, like the
+  gated model's 6 blocks; ``num_filters=32``). TFP's network is a Keras-2 (tf-keras) PixelCNN++
+  that recomputes the whole network per pixel, i.e. a naive sampler.
+
 Seconds are wall-clock per batch of images; the result goes to
 ``benchmarks/results/sampling_speed.json`` with the machine.
 """
@@ -72,11 +77,11 @@ def time_tfgen(name: str, batches: list[int]) -> dict:
     results = {"config": config, "parameters": int(model.count_params()), "batches": {}}
     naive_sample(model, 1, 0)  # trace (and warm up) the naive sampler once
     for batch in batches:
-        cached_sample(model, batch, 0)  # warm-up
-        cached_runs = [timed(lambda: cached_sample(model, batch, 1 + r))[0]
+        cached_sample(model, batch, 0, jit_compile=False)  # warm-up
+        cached_runs = [timed(lambda: cached_sample(model, batch, 1 + r, jit_compile=False))[0]
                        for r in range(FLAGS.repeats)]
         naive_seconds, naive_images = timed(lambda: naive_sample(model, batch, 1))
-        cached_images = cached_sample(model, batch, 1).numpy()
+        cached_images = cached_sample(model, batch, 1, jit_compile=False).numpy()
         cached_sample(model, batch, 0, jit_compile=True)  # warm-up (XLA compilation)
         xla_runs = [timed(lambda: cached_sample(model, batch, 1 + r, jit_compile=True))[0]
                     for r in range(FLAGS.repeats)]

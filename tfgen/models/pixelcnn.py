@@ -151,7 +151,8 @@ class PixelCNN(GenerativeModel):
     # -- sampling -------------------------------------------------------------------------
     def sample(self, num_samples: tf.Tensor, seed: tf.Tensor) -> tf.Tensor:
         """uint8 ``[num_samples, H, W, C]`` with the cached sampler (conditional models cycle the
-        classes)."""
+        classes). Eager calls run XLA-compiled loops, traced ones (exports) plain graph ops; see
+        :func:`tfgen.sampling.cached_sample`."""
         return cached_sample(self, num_samples, seed)
 
     def sample_class(self, labels: tf.Tensor, seed: tf.Tensor) -> tf.Tensor:
