@@ -102,6 +102,14 @@ def test_encoder_and_upsampling_decoder_fit_any_image_size(size):
     assert decoder(tf.zeros([2, 3])).shape == (2, size, size, 4)
 
 
+def test_networks_rebuild_from_their_config():
+    from tfgen.nets.pixelvae import PixelVAEDecoder
+    for net in (PixelVAEEncoder((28, 28, 1), 6, filters=4), UpsamplingDecoder((27, 27, 1), 4),
+                PixelVAEDecoder((8, 8, 3), 768, "cond_bias", filters=6, num_layers=2)):
+        config = net.get_config()
+        assert type(net).from_config(config).get_config() == config
+
+
 def test_appendix_encoder_layer_shapes():
     encoder = PixelVAEEncoder((28, 28, 1), 2 * 64, filters=32)
     encoder(tf.zeros([1, 28, 28, 1]))

@@ -82,6 +82,10 @@ class PixelVAEEncoder(keras.Model):
             x = layer(x)
         return self.head(self.flatten(x))
 
+    def get_config(self):
+        return {**super().get_config(), "image_shape": list(self.image_shape),
+                "output_dim": self.output_dim, "filters": self.filters}
+
 
 def _crop_to(x: tf.Tensor, height: int, width: int) -> tf.Tensor:
     """Keep the top-left ``height x width`` of a map (undoes the encoder's bottom/right pad)."""
@@ -122,6 +126,10 @@ class UpsamplingDecoder(keras.Model):
         for layer in self.stage1:  # 14x14 -> 28x28
             x = layer(x)
         return _crop_to(x, self.heights[0], self.widths[0])
+
+    def get_config(self):
+        return {**super().get_config(), "image_shape": list(self.image_shape),
+                "filters": self.filters}
 
 
 class FactorizedDecoder(keras.layers.Layer):
@@ -179,7 +187,9 @@ class PixelVAEDecoder(keras.Model):
                              f"PixelCNN layers); got {num_layers}")
         self.kind = decoder
         self.image_shape = tuple(int(d) for d in image_shape)
-        self.num_layers = int(num_layers)
+        self.output_channels, self.num_layers = int(output_channels), int(num_layers)
+        self.filters, self.upsample_filters = int(filters), int(upsample_filters)
+        self.first_kernel_size, self.kernel_size = int(first_kernel_size), int(kernel_size)
         self.upsample = (UpsamplingDecoder(self.image_shape, upsample_filters, name="upsample")
                          if decoder == UPSAMPLE else None)
         if self.num_layers > 0:
@@ -209,3 +219,10 @@ class PixelVAEDecoder(keras.Model):
 
     def call(self, z, x):
         return self.params(x, self.conditioning(z))
+
+    def get_config(self):
+        return {**super().get_config(), "image_shape": list(self.image_shape),
+                "output_channels": self.output_channels, "decoder": self.kind,
+                "filters": self.filters, "upsample_filters": self.upsample_filters,
+                "num_layers": self.num_layers, "first_kernel_size": self.first_kernel_size,
+                "kernel_size": self.kernel_size}
