@@ -231,12 +231,15 @@ def gradient_norms(cfg: StudyConfig, output_dir: str) -> dict:
         ax.semilogy(range(1, len(entry["gradient_norms"]) + 1), entry["gradient_norms"],
                     marker="o", label=label)
     ax.set_xlabel("critic layer (input side = 1)")
+    ax.xaxis.get_major_locator().set_params(integer=True)
     ax.set_ylabel("gradient norm (log scale)")
     ax.set_title(f"{dataset}: ∂L/∂activations, {depth}-hidden-layer ReLU MLPs")
     ax.legend(fontsize=8)
     figures = [save_figure(fig, os.path.join(output_dir, "gradient_norms.png"))]
 
-    shown = [k for k in weights if "c=" in k][:1] + [k for k in weights if "c=" not in k][:1]
+    # The thesis' histogram is of c = 0.01: show the clipped run closest to it, and the penalty.
+    clipped = sorted((abs(np.log10(c / 0.01)), f"wgan-clip c={c}") for c in cfg.clip_values)
+    shown = [label for _, label in clipped[:1]] + [k for k in weights if "c=" not in k][:1]
     fig = Figure(figsize=(4 * len(shown), 3))
     for ax, label in zip(np.atleast_1d(fig.subplots(1, len(shown))), shown):
         ax.hist(weights[label], bins=60)

@@ -1,0 +1,98 @@
+"""Benchmark: GAN sample quality for a fixed wall-clock budget per run, measured offline.
+
+  .venv/bin/python benchmarks/gan_quality.py                         # 300 s per run
+  .venv/bin/python benchmarks/gan_quality.py --budget_seconds=60 --num_samples=500
+
+Two parts, each a chapter-3 study run under a training budget (``max_seconds``):
+
+* images — ``score_vs_time`` on ``--dataset`` (Fashion-MNIST): WGAN-GP, WGAN-clip and DCGAN
+  with the DCGAN architecture; FD and score in the self-trained classifier's feature space
+  (:mod:`tfgen.evaluation.classifier`, trained once and cached; its test accuracy is recorded);
+* toy — ``mode_coverage`` on 25gaussians: modes covered / % high quality of 2 500 samples,
+  next to the published WGAN-GP anchor (24.2 / 25 modes, 28.7 %).
+
+Writes ``benchmarks/results/<name>.json`` (the studies' JSON and PNGs go to
+``benchmarks/scratch/<name>/``) and prints a Markdown table.
+"""
+
+from __future__ import annotations
+
+import datetime
+import os
+import platform
+import sys
+
+import tensorflow as tf
+from absl import app, flags
+
+from tfgen import __version__
+from tfgen.experiments.studies_gan import run_study
+from tfgen.experiments.studies_gan.common import write_json
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+flags.DEFINE_float("budget_seconds", 300.0, "training seconds per run")
+flags.DEFINE_string("dataset", "fashion_mnist", "image dataset")
+flags.DEFINE_list("losses", ["wgan-gp", "wgan-clip", "dcgan"], "losses of the image runs")
+flags.DEFINE_list("toy_losses", ["wgan-gp"], "losses of the 25gaussians runs")
+flags.DEFINE_integer("num_samples", 2000, "samples per FD/score evaluation")
+flags.DEFINE_integer("eval_every", 200, "generator iterations between evaluations")
+flags.DEFINE_string("profile", "cpu", "study profile the sizes start from (cpu | full)")
+flags.DEFINE_string("name", "", "results file name (default: gan_quality_<budget>s)")
+FLAGS = flags.FLAGS
+
+
+def machine() -> dict:
+    return {"platform": platform.platform(), "processor": platform.processor(),
+            "cpu_count": os.cpu_count(), "python": sys.version.split()[0],
+            "tensorflow": tf.__version__, "tfgen": __version__,
+            "gpus": [d.name for d in tf.config.list_physical_devices("GPU")]}
+
+
+def main(argv):
+    del argv
+    name = FLAGS.name or f"gan_quality_{int(FLAGS.budget_seconds)}s"
+    scratch = os.path.join(HERE, "scratch", name)
+    budget = {"max_seconds": FLAGS.budget_seconds, "steps": 10**9, "profile": FLAGS.profile}
+    images = run_study("score_vs_time", os.path.join(scratch, "images"), {
+        **budget, "datasets": (FLAGS.dataset,), "losses": tuple(FLAGS.losses),
+        "num_samples": FLAGS.num_samples, "eval_every": FLAGS.eval_every})
+    toy = run_study("mode_coverage", os.path.join(scratch, "toy"), {
+        **budget, "datasets": ("25gaussians",), "losses": tuple(FLAGS.toy_losses)})
+    img, toy_runs = images["results"], toy["results"]["runs"]
+    result = {
+        "benchmark": "gan_quality", "budget_seconds": FLAGS.budget_seconds,
+        "dataset": FLAGS.dataset, "feature_space": img["feature_space"],
+        "classifier_test_accuracy": img["classifier_test_accuracy"],
+        "fd_real_train": img["fd_real_train"], "score_real_train": img["score_real_train"],
+        "images": {loss: {k: point[k] for k in ("generator_iterations", "train_seconds",
+                                                 "frechet_distance", "score")}
+                   for loss, point in img["final"].items() if point},
+        "image_config": images["config"],
+        "toy_25gaussians": {key: {k: run[k] for k in ("modes_covered", "num_modes",
+                                                      "high_quality_percent", "steps",
+                                                      "train_seconds")}
+                            for key, run in toy_runs.items()},
+        "toy_config": toy["config"],
+        "published_anchor": toy["results"]["published_anchor"],
+        "machine": machine(),
+        "date": datetime.datetime.now(datetime.timezone.utc).isoformat(),
+    }
+    path = os.path.join(HERE, "results", f"{name}.json")
+    write_json(path, result)
+    print(f"wrote {path}\n")
+    print(f"| {FLAGS.dataset} ({FLAGS.budget_seconds:.0f} s) | generator iterations | FD | "
+          f"score |\n|---|---|---|---|")
+    print(f"| real train images | - | {result['fd_real_train']:.2f} | "
+          f"{result['score_real_train']:.2f} |")
+    for loss, point in result["images"].items():
+        print(f"| {loss} | {point['generator_iterations']} | {point['frechet_distance']:.2f} | "
+              f"{point['score']:.2f} |")
+    print("\n| 25gaussians | modes | high quality % |\n|---|---|---|")
+    for key, run in result["toy_25gaussians"].items():
+        print(f"| {key} | {run['modes_covered']}/{run['num_modes']} | "
+              f"{run['high_quality_percent']:.1f} |")
+    print("| published WGAN-GP | 24.2/25 | 28.7 |")
+
+
+if __name__ == "__main__":
+    app.run(main)
