@@ -63,6 +63,9 @@ def test_each_critic_update_gets_its_own_minibatch():
     np.testing.assert_array_equal(rows[1], [1, 6, 11, 16])  # strided: t, t + n, ...
     with pytest.raises(ValueError, match=r"n_critic=5 .*multiple of n_critic x replicas = 5"):
         model._split(tf.zeros([12, 2]), None)
+    # Every example of a minibatch gets its own interpolation weight ε.
+    _, _, eps = model._noise(64, tf.constant([1, 2]))
+    assert eps.shape == (64,) and len(np.unique(eps.numpy())) == 64
 
 
 def test_weight_clipping_keeps_every_critic_weight_within_c():

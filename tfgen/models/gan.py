@@ -286,6 +286,9 @@ class GAN(GenerativeModel):
         return chunks, [ys[:, t] for t in range(n)]
 
     def train_step(self, data):
+        if self.critic_optimizer is None:
+            raise ValueError("GAN needs two optimizers: call model.compile_for_training(...) "
+                             "(not model.compile) before fit")
         images, labels = self._unpack(data)
         num_replicas, _ = replica_info()
         chunks, chunk_labels = self._split(self.to_network(images), labels)
