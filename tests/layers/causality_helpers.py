@@ -45,7 +45,8 @@ def assert_causal(maps):
     flat = maps.reshape(n, -1)  # input positions in raster order, channel innermost
     later = np.triu(np.ones((n, n), bool))  # [i, j]: j >= i
     leaks = np.argwhere((flat != 0) & later)
-    assert leaks.size == 0, f"{len(leaks)} leaks, e.g. output {leaks[:5, 0]} <- input {leaks[:5, 1]}"
+    assert leaks.size == 0, (f"{len(leaks)} leaks, e.g. outputs {leaks[:5, 0]} <- inputs "
+                             f"{leaks[:5, 1]} (raster indices)")
 
 
 def earlier_pixels_missed(maps, row, col, channels):

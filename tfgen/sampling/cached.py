@@ -16,11 +16,13 @@ within ~1e-6 of a CDF boundary, which the tests never meet).
 from __future__ import annotations
 
 import functools
+import math
 
 import tensorflow as tf
 
 from tfgen.sampling.draws import draw_pixel, sampling_uniforms
-from tfgen.sampling.protocol import compiled, model_sampling_parts
+from tfgen.sampling.protocol import (compiled, likelihood_key, model_sampling_parts,
+                                     owned_function)
 
 #: Columns drawn per iteration of the column loop (the largest divisor of W up to this).
 MAX_UNROLL = 4
@@ -28,24 +30,33 @@ MAX_UNROLL = 4
 
 def cached_sample_network(network, likelihood, image_shape, num_samples, seed,
                           condition_vector=None, condition_map=None,
-                          jit_compile: bool = False) -> tf.Tensor:
+                          jit_compile: bool | None = None) -> tf.Tensor:
     """Sample ``num_samples`` uint8 images ``[N, H, W, C]`` through ``network``'s incremental
     protocol (``start``/``begin_row``/``pixel``/``commit_pixel``, see
     :mod:`tfgen.layers.stacks`). Arguments as :func:`tfgen.sampling.naive_sample_network`.
 
     ``jit_compile=True`` compiles the loops with XLA (on CPU 5-20x less per-pixel overhead at
-    batch 1). The uniforms are drawn outside the compiled part, so the images are the same as
-    without XLA up to floating-point rounding of the parameters.
+    batch 1); ``None`` means XLA when called eagerly and plain graph ops inside another trace
+    (e.g. a SavedModel export, so that any TensorFlow runtime serves it). The uniforms are drawn
+    outside the compiled part, so the images are the same with and without XLA up to
+    floating-point rounding of the parameters. Eager calls trace once per network (and image
+    shape and likelihood); inside a trace the loops are inlined.
     """
-    height, width, channels = (int(d) for d in image_shape)
-    uniforms = sampling_uniforms(seed, num_samples, height * width * channels)
-    generate = functools.partial(_generate, network, likelihood, (height, width, channels))
-    if jit_compile:
-        generate = tf.function(generate, jit_compile=True)
+    if jit_compile is None:
+        jit_compile = tf.executing_eagerly()
+    shape = tuple(int(d) for d in image_shape)
+    uniforms = sampling_uniforms(seed, num_samples, math.prod(shape))
+    if tf.executing_eagerly() or jit_compile:
+        key = ("cached", likelihood_key(likelihood), shape, jit_compile)
+        generate = owned_function(network, key, functools.partial(_generate, likelihood=likelihood,
+                                                                  image_shape=shape),
+                                  jit_compile=jit_compile)
+    else:
+        generate = functools.partial(_generate, network, likelihood=likelihood, image_shape=shape)
     return generate(uniforms, condition_vector, condition_map)
 
 
-def _generate(network, likelihood, image_shape, uniforms, condition_vector, condition_map):
+def _generate(network, uniforms, condition_vector, condition_map, *, likelihood, image_shape):
     """The sampling loops; ``uniforms`` ``[H*W*C, N]`` (see :mod:`tfgen.sampling.draws`)."""
     height, width, channels = image_shape
     per_channel = likelihood.params_per_channel

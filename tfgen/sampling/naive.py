@@ -6,10 +6,13 @@ cached sampler is tested against (same seed -> identical images).
 
 from __future__ import annotations
 
+import functools
+
 import tensorflow as tf
 
 from tfgen.sampling.draws import draw_pixel, sampling_uniforms
-from tfgen.sampling.protocol import compiled, model_sampling_parts
+from tfgen.sampling.protocol import (compiled, likelihood_key, model_sampling_parts,
+                                     owned_function)
 
 
 def naive_sample_network(network, likelihood, image_shape, num_samples, seed,
@@ -20,7 +23,21 @@ def naive_sample_network(network, likelihood, image_shape, num_samples, seed,
     ``[N, H, W, C]`` (``likelihood.network_input`` of uint8 images) to parameters
     ``[N, H, W, C * P]``; conditions are per image (``[N, K]``, ``[N, H, W, K']``).
     ``seed``: int32 scalar; see :mod:`tfgen.sampling.draws` for how positions are drawn.
+    Eager calls run a ``tf.function`` traced once per network (and image shape, likelihood).
     """
+    if tf.executing_eagerly():
+        shape = tuple(int(d) for d in image_shape)
+        key = ("naive", likelihood_key(likelihood), shape)
+        fn = owned_function(network, key, functools.partial(_naive, likelihood=likelihood,
+                                                            image_shape=shape))
+        return fn(tf.convert_to_tensor(num_samples, tf.int32),
+                  tf.convert_to_tensor(seed, tf.int32), condition_vector, condition_map)
+    return _naive(network, num_samples, seed, condition_vector, condition_map,
+                  likelihood=likelihood, image_shape=image_shape)
+
+
+def _naive(network, num_samples, seed, condition_vector, condition_map, *, likelihood,
+           image_shape):
     height, width, channels = (int(d) for d in image_shape)
     per_channel = likelihood.params_per_channel
     batch = tf.cast(num_samples, tf.int32)

@@ -35,18 +35,27 @@ def model_sampling_parts(model, num_samples, labels=None):
     return model.network, model.likelihood, model.image_shape, conditions
 
 
+def owned_function(owner, key, fn: Callable, jit_compile: bool = False) -> Callable:
+    """``tf.function(lambda *args: fn(owner, *args))``, made once per ``(owner, key)`` and kept
+    while ``owner`` (a model or network) lives, so eager calls trace once, not every time."""
+    per_owner = _COMPILED.setdefault(owner, {})
+    if key not in per_owner:
+        ref = weakref.ref(owner)  # the cache must not keep the owner alive
+        per_owner[key] = tf.function(lambda *args: fn(ref(), *args), jit_compile=jit_compile,
+                                     reduce_retracing=True)
+    return per_owner[key]
+
+
+def likelihood_key(likelihood) -> str:
+    return repr(sorted(likelihood.get_config().items()))
+
+
 def compiled(model, kind: str, fn: Callable) -> Callable:
     """``fn(model, num_samples, seed, labels)``, wrapped in one ``tf.function`` per model and
     kind when called eagerly (inside a trace, e.g. a SavedModel export, ``fn`` itself)."""
     if not tf.executing_eagerly():
         return fn
-    per_model = _COMPILED.setdefault(model, {})
-    if kind not in per_model:
-        ref = weakref.ref(model)  # the cache must not keep the model alive
-        per_model[kind] = tf.function(
-            lambda num_samples, seed, labels: fn(ref(), num_samples, seed, labels),
-            reduce_retracing=True)
-    traced = per_model[kind]
+    traced = owned_function(model, kind, fn)
 
     def call(model, num_samples, seed, labels=None):
         del model  # bound above
