@@ -49,6 +49,18 @@ flags.DEFINE_string("output", os.path.join(HERE, "results", "sampling_speed.json
                     "where the JSON goes")
 FLAGS = flags.FLAGS
 
+NOTES = {
+    "cached_seconds": "tfgen.sampling.cached_sample, graph ops (what an exported sample signature "
+                      "runs)",
+    "cached_xla_seconds": "cached_sample with XLA-compiled loops (the default for eager calls "
+                          "such as model.sample)",
+    "naive_seconds": "tfgen.sampling.naive_sample: the whole network per position",
+    "tfp_pixelcnn": "tfp.distributions.PixelCNN(...).sample, a naive sampler of a Keras-2 "
+                    "PixelCNN++ at matched depth/width",
+    "machine": "2 CPU cores shared with other jobs: wall-clock times are noisy (see load "
+               "averages)",
+}
+
 
 def machine() -> dict:
     info = {"platform": platform.platform(), "processor": platform.processor(),
@@ -121,7 +133,7 @@ def main(argv):
     result = {"benchmark": "sampling_speed", "image_shape": list(SHAPE),
               "units": "seconds per batch (wall clock)",
               "date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
-              "machine": machine(), "tfgen": {}}
+              "notes": NOTES, "machine": machine(), "tfgen": {}}
     for name in FLAGS.models:
         result["tfgen"][name] = time_tfgen(name, batches)
     if FLAGS.tfp:
