@@ -227,7 +227,7 @@ def test_inception_loads_local_weights_and_scores(monkeypatch, tmp_path):
     monkeypatch.setenv(inception.WEIGHTS_ENV, path)
     scorer = inception.InceptionV3Scorer()
     images = np.random.default_rng(0).integers(0, 256, (4, 28, 28, 1)).astype(np.uint8)
-    feats, probs = scorer.features_and_probabilities(images, batch_size=2)
+    feats, probs = scorer.features_and_probabilities(images)
     assert feats.shape == (4, 2048) and probs.shape == (4, 1000)
     assert 1.0 <= inception.inception_score(images, splits=1, scorer=scorer)[0] <= 1000.0
     assert inception.fid(images, images, scorer=scorer) == pytest.approx(0.0, abs=1e-3)

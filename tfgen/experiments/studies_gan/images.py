@@ -8,13 +8,15 @@ generator would reach with that many samples.
 
 * :func:`score_vs_time` (Fig. 3.3 style): FD and score against generator iterations and
   wall-clock seconds for each loss. Reads ``datasets[0], losses, architectures[0], steps,
-  eval_every, batch_size, dim, latent_dim, num_samples, learning_rate, max_seconds, seed``.
+  eval_every, batch_size, dim, latent_dim, num_samples, learning_rate, gp_weight, max_seconds,
+  classifier_steps, seed``.
 * :func:`critic_overfitting`: the critic's loss on its training images vs held-out
-  (validation) images while training on only ``train_examples`` images. Reads the same plus
-  ``train_examples``.
+  (validation) images while training on only ``train_examples`` images. Reads the same (no
+  classifier) plus ``train_examples``; ``losses[0]`` is the loss.
 * :func:`architecture_robustness` (Fig. 3.2): every (architecture, loss) pair with one default
   setting; a sample grid per pair and an FD/score table. Reads ``datasets[0], architectures,
-  losses, steps, batch_size, dim, latent_dim, num_samples, max_seconds, seed``.
+  losses, steps, batch_size, dim, latent_dim, num_samples, gp_weight, max_seconds,
+  classifier_steps, seed`` (no learning_rate: each loss' default, the point of the study).
 """
 
 from __future__ import annotations

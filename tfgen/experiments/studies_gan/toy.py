@@ -2,15 +2,17 @@
 
 * :func:`value_surfaces` (Fig. 3.1a) — critics trained to optimality against a *fixed*
   generator (real data + N(0, I) noise): weight clipping models a far simpler function than the
-  gradient penalty. Reads ``datasets, losses, steps, batch_size, dim, clip_values[0], seed``.
+  gradient penalty. Reads ``datasets, losses, steps, batch_size, dim, clip_values[0],
+  learning_rate, gp_weight, seed`` (``steps`` are critic iterations).
 * :func:`gradient_norms` (Fig. 3.1b) — deep ReLU MLP generator and critic on ``swissroll``
   trained with clipping at each ``c`` and with the penalty: the norm of the critic loss'
   gradient w.r.t. each layer's activations (clipping: exploding or vanishing; penalty: stable) and
   the critic's weight histograms (clipping piles weights at ±c). Reads ``datasets[0], losses,
-  clip_values, steps, batch_size, dim, depth, latent_dim, seed``.
+  clip_values, steps, batch_size, dim, depth, latent_dim, learning_rate, gp_weight,
+  max_seconds, seed``.
 * :func:`mode_coverage` — modes covered and % high-quality samples (3 std of a mode) on
   ``8gaussians``/``25gaussians`` for each loss. Reads ``datasets, losses, steps, batch_size,
-  dim, latent_dim, num_samples, learning_rate, max_seconds, seed``.
+  dim, latent_dim, num_samples, learning_rate, gp_weight, max_seconds, seed``.
 """
 
 from __future__ import annotations
