@@ -98,9 +98,9 @@ def test_toy_value_surfaces(tmp_path):
     clip, gp = runs["wgan-clip/8gaussians"], runs["wgan-gp/8gaussians"]
     # Clipping (c = 0.01) keeps the critic's gradient far below 1; the penalty pulls it to 1.
     assert clip["gradient_norm_interpolates_mean"] < 0.05
-    assert abs(gp["gradient_norm_interpolates_mean"] - 1) < abs(
-        clip["gradient_norm_interpolates_mean"] - 1)
-    assert len(gp["critic_loss_curve"]) >= 2
+    assert gp["gradient_norm_interpolates_mean"] > 0.6  # unpenalized, this critic reaches ~0.4
+    # A fresh critic has gradient norm ~0, so its first loss is about λ (0 − 1)² = 10.
+    assert gp["critic_loss_curve"][0] > 5 and len(gp["critic_loss_curve"]) >= 2
 
 
 def test_gradient_norms(tmp_path):
