@@ -129,7 +129,7 @@ _ENTRIES = (
 )
 
 EXPERIMENTS: dict[str, Experiment] = {e.name: e for e in _ENTRIES}
-DEFAULT_EXPERIMENT = "vae_fashion_mnist"
+DEFAULT_EXPERIMENT = "pixelvae_fashion_mnist"
 
 
 def experiment_names() -> list[str]:

@@ -55,7 +55,7 @@ class Study:
 _FULL = {"train_steps": 100000, "batch_size": 100, "kl_warmup_steps": 10000,
          "importance_samples": 5000, "eval_examples": 0, "knn_train_examples": 0,
          "sample_images": 64, "steps_per_epoch": 1000}
-_CPU = {"train_steps": 600, "batch_size": 32, "filters": 16, "encoder_filters": 16,
+_CPU = {"train_steps": 2000, "batch_size": 32, "filters": 16, "encoder_filters": 16,
         "latent_dim": 16, "kl_warmup_steps": 200, "importance_samples": 100,
         "eval_examples": 500, "sample_images": 16}
 
@@ -67,7 +67,7 @@ _ENTRIES = (
                 "ar_layers": (0, 1, 2, 3, 4, 6, 8, 12, 16, 20)}),
     Study("latent_2d", latent_2d.DESCRIPTION,
           latent_2d.runs, latent_2d.summarize,
-          defaults={**_CPU, "ar_layers": (2,), "eval_examples": 2000,
+          defaults={**_CPU, "ar_layers": (2,), "train_steps": 3000, "eval_examples": 2000,
                     "knn_train_examples": 10000},
           full={**_FULL, "ar_layers": (4,), "importance_samples": 100},
           measure=latent_2d.measure),

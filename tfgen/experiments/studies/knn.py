@@ -12,7 +12,7 @@ import numpy as np
 
 
 def knn_predict(train_x: np.ndarray, train_y: np.ndarray, test_x: np.ndarray, k: int = 5,
-                chunk: int = 1024) -> np.ndarray:
+                chunk: int = 256) -> np.ndarray:
     """Labels of ``test_x`` ``[M, D]`` by majority vote of their ``k`` nearest ``train_x``
     ``[N, D]`` (labels ``train_y`` ``[N]``, any integer values); returns ``[M]`` labels.
 

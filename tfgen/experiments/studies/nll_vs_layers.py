@@ -61,15 +61,19 @@ def plot(pixelvae: dict, pixelcnn: dict, path: str) -> str:
     ax_a.set(xlabel="PixelCNN layers", ylabel="test NLL (nats / image)",
              title="(a) NLL vs PixelCNN layers")
     ax_a.legend()
-    if pixelvae["ar_layers"]:
+    if pixelvae["ar_layers"]:  # KL is orders of magnitude smaller: bars on their own axis
         x = np.arange(len(pixelvae["ar_layers"]))
-        recon = np.array(pixelvae["recon_nats"], np.float64)
-        kl = np.array(pixelvae["kl_nats"], np.float64)
-        ax_b.bar(x, recon, label="reconstruction -log p(x|z)")
-        ax_b.bar(x, kl, bottom=recon, label="KL(q(z|x) || p(z))")
+        ax_b.bar(x, np.array(pixelvae["kl_nats"], np.float64), color="tab:orange", alpha=0.7,
+                 label="KL(q(z|x) || p(z)) (left)")
         ax_b.set_xticks(x, [str(n) for n in pixelvae["ar_layers"]])
-    ax_b.set(xlabel="PixelCNN layers", ylabel="nats / image", title="(b) PixelVAE -ELBO terms")
-    ax_b.legend()
+        ax_recon = ax_b.twinx()
+        ax_recon.plot(x, np.array(pixelvae["recon_nats"], np.float64), "o-", color="tab:blue",
+                      label="-log p(x|z) (right)")
+        ax_recon.set_ylabel("reconstruction (nats / image)", color="tab:blue")
+        handles = [h for ax in (ax_b, ax_recon) for h in ax.get_legend_handles_labels()[0]]
+        ax_b.legend(handles, [h.get_label() for h in handles], loc="upper right")
+    ax_b.set(xlabel="PixelCNN layers", ylabel="KL (nats / image)",
+             title="(b) PixelVAE -ELBO = reconstruction + KL")
     return save_figure(fig, path)
 
 
