@@ -124,3 +124,13 @@ def test_mixed_precision_and_xla_train_and_keep_float32_outputs(tmp_path):
     exported = load_exported(result["export_path"])
     out = exported.log_prob(np.zeros((2, 28, 28, 1), np.uint8))
     assert out["log_prob"].dtype == np.float32 and np.all(np.isfinite(out["log_prob"]))
+
+
+def test_same_seed_reproduces_a_run_exactly(tmp_path):
+    runs = [train("vae", SMALL_VAE, config(tmp_path, train_steps=5, steps_per_epoch=5,
+                                           sample_images=0, output_dir=str(tmp_path / name)))
+            for name in ("a", "b")]
+    assert runs[0]["test"] == runs[1]["test"]
+    other = train("vae", SMALL_VAE, config(tmp_path, train_steps=5, steps_per_epoch=5, seed=1,
+                                           sample_images=0, output_dir=str(tmp_path / "c")))
+    assert other["test"] != runs[0]["test"]

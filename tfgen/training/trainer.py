@@ -98,6 +98,7 @@ def train(model_name: str, model_config: dict[str, Any], cfg: TrainConfig,
     ``test`` (metrics on ``eval_batches`` test batches, nats) and ``export_path`` (or None).
     Raises TrainingDivergedError when the loss becomes NaN/Inf.
     """
+    keras.utils.set_random_seed(cfg.seed)  # weight init and tf.data's global seed
     with precision_policy(cfg.mixed_precision):
         return _train(model_name, model_config, cfg, run_name)
 
