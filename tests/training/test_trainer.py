@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from tfgen.models import VAE, registry
+from tfgen.models import VAE, model_names, registry
 from tfgen.training import TrainConfig, TrainingDivergedError, train
 from tfgen.training.checkpoints import CheckpointStore
 
@@ -100,7 +100,7 @@ def test_nan_loss_stops_training_and_keeps_the_last_good_checkpoint(tmp_path, mo
 
 
 @pytest.mark.parametrize("flag,message", [
-    ("--model=vea", "valid names: ['vae']"),
+    ("--model=vea", f"valid names: {model_names()}"),
     ("--dataset=nonesuch", "expected one of ['25gaussians'"),
     ("--experiment=nonesuch", "vae_fashion_mnist"),
     ("--mixed_precision=fp8", "mixed_float16"),
