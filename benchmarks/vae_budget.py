@@ -39,7 +39,8 @@ def machine() -> dict:
     return {"platform": platform.platform(), "processor": platform.processor(),
             "cpu_count": os.cpu_count(), "python": sys.version.split()[0],
             "tensorflow": tf.__version__, "tfgen": __version__,
-            "gpus": [d.name for d in tf.config.list_physical_devices("GPU")]}
+            "gpus": [d.name for d in tf.config.list_physical_devices("GPU")],
+            "load_average_1m_at_end": os.getloadavg()[0]}
 
 
 def main(argv):
