@@ -77,7 +77,7 @@ def test_latent_2d(tmp_path):
 
 
 def test_nll_table(tmp_path):
-    """Two of the five rows (the PixelVAE rows run in test_nll_vs_layers and the CLI test)."""
+    """Two of the six rows (gated PixelVAEs run in test_nll_vs_layers and the CLI test)."""
     record = run_study("nll_table", str(tmp_path), {"profile": "smoke",
                                                     "runs": ("vae", "pixelcnn")})
     check_record(record, str(tmp_path), "nll_table")
@@ -97,21 +97,22 @@ def test_nll_table_markdown_has_a_row_per_model_with_the_thesis_reference():
                 else "importance_weighted_log_prob"}
                for i, run in enumerate(nll_table.runs(cfg))]
     table = nll_table.markdown(cfg, records)
-    assert table.count("\n| ") == 1 + 5
-    assert "| Gated PixelVAE without upsampling (2 layers) | ≤ 104.00 (ELBO ≤ 110.00) | " \
+    assert table.count("\n| ") == 1 + 6
+    assert "| Gated PixelVAE without upsampling (2 layers) | ≤ 105.00 (ELBO ≤ 110.00) | " \
         in table and "≈ 78.96 (≤ 79.58)" in table
+    assert "| PixelVAE (2 residual blocks) | ≤ 103.00 (ELBO ≤ 110.00) | " in table
     assert "| Gated PixelCNN (4 layers) | = 102.00 | 0.2000 |  | 600 | = 80.10 |" in table
 
 
 def test_command_line_with_export_and_resume(tmp_path):
     """train/study.py on one run with a SavedModel export and samples; --resume reuses it."""
     args = [sys.executable, "train/study.py", "--study=nll_table", "--profile=smoke",
-            "--runs=pixelvae_cond_bias", "--export", "--sample_images=4",
+            "--runs=gated_pixelvae_no_upsampling", "--export", "--sample_images=4",
             f"--output_dir={tmp_path}"]
     out = subprocess.run(args, capture_output=True, text=True, cwd=ROOT, timeout=300)
     assert out.returncode == 0, out.stderr[-3000:]
     summary = json.loads(out.stdout)
-    assert list(summary["runs"]) == ["pixelvae_cond_bias"]
+    assert list(summary["runs"]) == ["gated_pixelvae_no_upsampling"]
     assert summary["figures"] == ["nll_table.png", "nll_table.md"]
     with open(tmp_path / "nll_table.json") as f:
         record = json.load(f)

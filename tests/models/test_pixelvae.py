@@ -34,9 +34,10 @@ def input_gradient(model, z, x, row, col, channel=0):
     return np.zeros(x.shape[1:], np.float32) if grad is None else grad.numpy()[0]
 
 
-@pytest.mark.parametrize("decoder", DECODERS)
-def test_decoder_given_z_is_causal_in_raster_order(decoder):
-    model = small_pixelvae(decoder)
+@pytest.mark.parametrize("decoder,gated", [("upsample", True), ("cond_bias", True),
+                                           ("upsample", False)])
+def test_decoder_given_z_is_causal_in_raster_order(decoder, gated):
+    model = small_pixelvae(decoder, gated=gated)
     z = tf.random.stateless_normal([1, 4], [1, 2])
     x = tf.random.stateless_uniform([1, 28, 28, 1], [3, 4], -1.0, 1.0)
     for row, col in [(0, 0), (5, 9), (13, 27), (27, 0), (27, 27)]:
@@ -130,6 +131,18 @@ def test_cached_decode_equals_naive_and_is_deterministic_given_the_seed(decoder)
     np.testing.assert_array_equal(a.numpy(), b.numpy())
     assert not np.array_equal(a.numpy(), c.numpy())
     np.testing.assert_array_equal(a.numpy(), naive(z, 5).numpy())
+
+
+def test_ungated_decoder_uses_z_and_samples_identically_with_both_samplers():
+    model = small_pixelvae("upsample", image_shape=(5, 6, 1), gated=False, ar_layers=1)
+    assert type(model.decoder.pixel).__name__ == "PixelCNNStack"
+    x = model.likelihood.network_input(binary_images(1, shape=(5, 6, 1)))
+    params = [model.decoder_params(tf.fill([1, 4], v), x).numpy() for v in (-2.0, 2.0)]
+    assert np.abs(params[0] - params[1]).max() > 1e-4  # z reaches p(x|z)
+    z = tf.random.stateless_normal([3, 4], [0, 1])
+    cached = tf.function(lambda z: model.decode(z, 4))
+    naive = tf.function(lambda z: model.decode(z, 4, sampler="naive"))
+    np.testing.assert_array_equal(cached(z).numpy(), naive(z).numpy())
 
 
 def test_cached_decode_equals_naive_for_colour_images():

@@ -49,6 +49,9 @@ class PixelVAEConfig:
                               "wide, the rest kernel_size (appendix: 1 + N); 0 = no "
                               "autoregression (upsample only)")
     filters: int = field(32, "width of the gated PixelCNN layers (thesis: 32)")
+    gated: bool = field(True, "gated PixelCNN layers (Gated PixelVAE); false: ReLU residual "
+                              "blocks after a mask-A conv (Table 2.1's PixelVAE; ar_layers = "
+                              "blocks)")
     encoder_filters: int = field(32, "width f of the encoder/upsampling decoder: f, 2f (thesis: "
                                      "32)")
     first_kernel_size: int = field(7, "kernel of the first gated layer (thesis: 7)")
@@ -89,7 +92,7 @@ class PixelVAE(VAE):
             self.image_shape, self.image_shape[-1] * self.likelihood.params_per_channel,
             decoder=cfg.decoder, filters=cfg.filters, upsample_filters=cfg.encoder_filters,
             num_layers=cfg.ar_layers, first_kernel_size=cfg.first_kernel_size,
-            kernel_size=cfg.kernel_size, name="decoder")
+            kernel_size=cfg.kernel_size, gated=cfg.gated, name="decoder")
         return encoder, decoder
 
     # -- p(x|z) ------------------------------------------------------------------------------

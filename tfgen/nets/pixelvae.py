@@ -13,7 +13,8 @@
   ``kernel_size``, thesis 5x5), two 1x1 gated convolutions and a 1x1 output convolution to the
   likelihood's raw parameters. Every gated block receives the conditioning (``condition_map`` or
   ``condition_vector``). With ``ar_layers = 0`` a :class:`FactorizedDecoder` (1x1 layers on the
-  map, no autoregression) replaces the stack.
+  map, no autoregression) replaces the stack; with ``gated=False`` (Table 2.1's "PixelVAE") a
+  :class:`tfgen.layers.PixelCNNStack` (ReLU residual blocks of masked convolutions) does.
 
 Differences from the original code: the upsampled map enters each gated block's gates through a
 1x1 map (``condition_map``) instead of being concatenated with the image at the input, so every
@@ -29,7 +30,7 @@ import math
 import keras
 import tensorflow as tf
 
-from tfgen.layers import GatedPixelCNNStack, gate
+from tfgen.layers import GatedPixelCNNStack, PixelCNNStack, gate
 
 UPSAMPLE, COND_BIAS = "upsample", "cond_bias"
 DECODERS = (UPSAMPLE, COND_BIAS)
@@ -167,8 +168,10 @@ class FactorizedDecoder(keras.layers.Layer):
 
 class PixelVAEDecoder(keras.Model):
     """p(x | z): the conditioning network (``decoder="upsample"``: :class:`UpsamplingDecoder`;
-    ``"cond_bias"``: ``z`` itself) and a :class:`~tfgen.layers.GatedPixelCNNStack` (or, with
-    ``num_layers = 0``, a :class:`FactorizedDecoder`).
+    ``"cond_bias"``: ``z`` itself) and a :class:`~tfgen.layers.GatedPixelCNNStack` of
+    ``num_layers`` gated blocks (``gated=False``: a :class:`~tfgen.layers.PixelCNNStack`, a 7x7
+    mask-A convolution and ``num_layers`` residual blocks, whose convolutions take the
+    conditioning; ``num_layers = 0``: a :class:`FactorizedDecoder`).
 
     ``conditioning(z)`` -> kwargs for the gated layers (computed once per code, reused at every
     step of autoregressive sampling); ``params(x, conditioning)`` -> raw parameters
@@ -177,7 +180,8 @@ class PixelVAEDecoder(keras.Model):
 
     def __init__(self, image_shape, output_channels: int, decoder: str = UPSAMPLE,
                  filters: int = 32, upsample_filters: int = 32, num_layers: int = 4,
-                 first_kernel_size: int = 7, kernel_size: int = 5, **kwargs):
+                 first_kernel_size: int = 7, kernel_size: int = 5, gated: bool = True,
+                 **kwargs):
         super().__init__(**kwargs)
         if decoder not in DECODERS:
             raise ValueError(f"Unknown PixelVAE decoder {decoder!r}; valid names: "
@@ -190,9 +194,15 @@ class PixelVAEDecoder(keras.Model):
         self.output_channels, self.num_layers = int(output_channels), int(num_layers)
         self.filters, self.upsample_filters = int(filters), int(upsample_filters)
         self.first_kernel_size, self.kernel_size = int(first_kernel_size), int(kernel_size)
+        self.gated = bool(gated)
         self.upsample = (UpsamplingDecoder(self.image_shape, upsample_filters, name="upsample")
                          if decoder == UPSAMPLE else None)
-        if self.num_layers > 0:
+        if self.num_layers > 0 and not self.gated:  # Table 2.1's (ungated) PixelVAE
+            self.pixel = PixelCNNStack(output_channels, self.num_layers, filters,
+                                       kernel_size=kernel_size,
+                                       first_kernel_size=first_kernel_size,
+                                       data_channels=self.image_shape[-1], name="pixelcnn")
+        elif self.num_layers > 0:
             self.pixel = GatedPixelCNNStack(output_channels, self.num_layers, filters,
                                             kernel_size=kernel_size,
                                             first_kernel_size=first_kernel_size,
@@ -225,4 +235,4 @@ class PixelVAEDecoder(keras.Model):
                 "output_channels": self.output_channels, "decoder": self.kind,
                 "filters": self.filters, "upsample_filters": self.upsample_filters,
                 "num_layers": self.num_layers, "first_kernel_size": self.first_kernel_size,
-                "kernel_size": self.kernel_size}
+                "kernel_size": self.kernel_size, "gated": self.gated}
