@@ -19,15 +19,12 @@ from __future__ import annotations
 
 import datetime
 import os
-import platform
-import sys
 
-import tensorflow as tf
 from absl import app, flags
 
-from tfgen import __version__
 from tfgen.experiments.studies_gan import run_study
 from tfgen.experiments.studies_gan.common import write_json
+from tfgen.utils.machine import machine_info
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 flags.DEFINE_float("budget_seconds", 300.0, "training seconds per run")
@@ -39,13 +36,6 @@ flags.DEFINE_integer("eval_every", 200, "generator iterations between evaluation
 flags.DEFINE_string("profile", "cpu", "study profile the sizes start from (cpu | full)")
 flags.DEFINE_string("name", "", "results file name (default: gan_quality_<budget>s)")
 FLAGS = flags.FLAGS
-
-
-def machine() -> dict:
-    return {"platform": platform.platform(), "processor": platform.processor(),
-            "cpu_count": os.cpu_count(), "python": sys.version.split()[0],
-            "tensorflow": tf.__version__, "tfgen": __version__,
-            "gpus": [d.name for d in tf.config.list_physical_devices("GPU")]}
 
 
 def main(argv):
@@ -74,7 +64,7 @@ def main(argv):
                             for key, run in toy_runs.items()},
         "toy_config": toy["config"],
         "published_anchor": toy["results"]["published_anchor"],
-        "machine": machine(),
+        "machine": machine_info(),
         "date": datetime.datetime.now(datetime.timezone.utc).isoformat(),
     }
     path = os.path.join(HERE, "results", f"{name}.json")

@@ -20,17 +20,15 @@ from __future__ import annotations
 import datetime
 import json
 import os
-import platform
-import sys
 import time
 
 import numpy as np
 import tensorflow as tf
 from absl import app, flags
 
-from tfgen import __version__
 from tfgen.models import GAN
 from tfgen.training.checkpoints import write_json_atomic
+from tfgen.utils.machine import machine_info
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 
@@ -48,13 +46,6 @@ flags.DEFINE_enum("xla", "both", ["off", "on", "both"], "jit_compile the train s
 flags.DEFINE_float("steps_scale", 1.0, "multiply every setting's timed iterations")
 flags.DEFINE_string("output", os.path.join(HERE, "results", "gan_speed.json"), "result file")
 FLAGS = flags.FLAGS
-
-
-def machine() -> dict:
-    return {"platform": platform.platform(), "processor": platform.processor(),
-            "cpu_count": os.cpu_count(), "python": sys.version.split()[0],
-            "tensorflow": tf.__version__, "tfgen": __version__,
-            "gpus": [d.name for d in tf.config.list_physical_devices("GPU")]}
 
 
 def synthetic(shape, batch: int) -> tf.data.Dataset:
@@ -105,7 +96,7 @@ def main(argv):
         "benchmark": "gan_speed", "loss": "wgan-gp",
         "unit": "generator iterations per second (each with n_critic critic updates)",
         "date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
-        "machine": machine(), "results": results})
+        "machine": machine_info(), "results": results})
     print(f"wrote {FLAGS.output}")
 
 

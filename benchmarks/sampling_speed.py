@@ -24,20 +24,18 @@ from __future__ import annotations
 
 import datetime
 import os
-import platform
 import statistics
-import sys
 import time
 
 import numpy as np
 import tensorflow as tf
 from absl import app, flags
 
-from tfgen import __version__
 from tfgen.data import DatasetSpec
 from tfgen.models import build_model
 from tfgen.sampling import cached_sample, naive_sample
 from tfgen.training.checkpoints import write_json_atomic
+from tfgen.utils.machine import machine_info
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 SHAPE = (28, 28, 1)
@@ -60,18 +58,6 @@ NOTES = {
     "machine": "2 CPU cores shared with other jobs: wall-clock times are noisy (see load "
                "averages)",
 }
-
-
-def machine() -> dict:
-    info = {"platform": platform.platform(), "processor": platform.processor(),
-            "cpu_count": os.cpu_count(), "python": sys.version.split()[0],
-            "tensorflow": tf.__version__, "tfgen": __version__,
-            "gpus": [d.name for d in tf.config.list_physical_devices("GPU")]}
-    if hasattr(os, "sched_getaffinity"):
-        info["usable_cpus"] = len(os.sched_getaffinity(0))
-    if hasattr(os, "getloadavg"):
-        info["load_average_at_start"] = [round(x, 2) for x in os.getloadavg()]
-    return info
 
 
 def timed(fn) -> tuple[float, np.ndarray]:
@@ -133,7 +119,7 @@ def main(argv):
     result = {"benchmark": "sampling_speed", "image_shape": list(SHAPE),
               "units": "seconds per batch (wall clock)",
               "date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
-              "notes": NOTES, "machine": machine(), "tfgen": {}}
+              "notes": NOTES, "machine": machine_info(), "tfgen": {}}
     for name in FLAGS.models:
         result["tfgen"][name] = time_tfgen(name, batches)
     if FLAGS.tfp:

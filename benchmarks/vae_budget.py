@@ -14,17 +14,14 @@ from __future__ import annotations
 import dataclasses
 import datetime
 import os
-import platform
-import sys
 
-import tensorflow as tf
 from absl import app, flags
 
-from tfgen import __version__
 from tfgen.evaluation.saved_model import evaluate_saved_model
 from tfgen.experiments import get_experiment
 from tfgen.training import TrainConfig, train
 from tfgen.training.checkpoints import write_json_atomic
+from tfgen.utils.machine import machine_info
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 flags.DEFINE_string("experiment", "vae_fashion_mnist", "experiment to train")
@@ -33,14 +30,6 @@ flags.DEFINE_integer("importance_samples", 1000, "K of the importance-weighted N
 flags.DEFINE_integer("eval_examples", 1000, "test images evaluated (the first ones of the split)")
 flags.DEFINE_string("name", "", "results file name (default: <experiment>_<budget>s)")
 FLAGS = flags.FLAGS
-
-
-def machine() -> dict:
-    return {"platform": platform.platform(), "processor": platform.processor(),
-            "cpu_count": os.cpu_count(), "python": sys.version.split()[0],
-            "tensorflow": tf.__version__, "tfgen": __version__,
-            "gpus": [d.name for d in tf.config.list_physical_devices("GPU")],
-            "load_average_1m_at_end": os.getloadavg()[0]}
 
 
 def main(argv):
@@ -68,7 +57,7 @@ def main(argv):
         "test_elbo_nats": evaluation["elbo_nats"], "test_kl_nats": evaluation["kl_nats"],
         "test_recon_nats": evaluation["recon_nats"], "importance_samples":
             evaluation["importance_samples"], "eval_examples": evaluation["count"],
-        "machine": machine(), "date": datetime.datetime.now(datetime.timezone.utc).isoformat(),
+        "machine": machine_info(), "date": datetime.datetime.now(datetime.timezone.utc).isoformat(),
     }
     path = os.path.join(HERE, "results", f"{name}.json")
     write_json_atomic(path, result)

@@ -1,6 +1,5 @@
 """tfgen.export: signatures, fresh-process round trip, versioning, atomicity, input checks."""
 
-import json
 import os
 import re
 import subprocess

@@ -8,7 +8,6 @@ The thesis' normality-model VAE (chapter 4) uses an encoder and a decoder of 8 l
 from __future__ import annotations
 
 import keras
-import tensorflow as tf
 
 
 def _resample_layers(num_layers: int, num_downsamples: int) -> set[int]:

@@ -18,18 +18,17 @@ from __future__ import annotations
 
 import dataclasses
 import os
-import platform
 import sys
 import time
 from typing import Any, Callable, Mapping
 
-import tensorflow as tf
-
 from tfgen.experiments.studies import latent_2d, nll_table, nll_vs_layers
 from tfgen.experiments.studies.common import write_json
-from tfgen.experiments.studies.config import PROFILES, StudyConfig, resolve
+from tfgen.experiments.profiles import PROFILES
+from tfgen.experiments.studies.config import StudyConfig, resolve
 from tfgen.experiments.studies.knn import knn_error, knn_predict
 from tfgen.experiments.studies.runs import Measure, RunSpec, train_and_evaluate
+from tfgen.utils.machine import machine_info
 
 
 @dataclasses.dataclass(frozen=True)
@@ -90,12 +89,6 @@ def get_study(name: str) -> Study:
     return STUDIES[name]
 
 
-def _machine() -> dict:
-    return {"platform": platform.platform(), "cpu_count": os.cpu_count(),
-            "tensorflow": tf.__version__,
-            "gpus": [d.name for d in tf.config.list_physical_devices("GPU")]}
-
-
 def select_runs(study: Study, cfg: StudyConfig) -> list[RunSpec]:
     """The study's runs, restricted to ``cfg.runs`` when given (unknown names are an error)."""
     runs = study.runs(cfg)
@@ -123,7 +116,7 @@ def run_study(name: str, output_dir: str, overrides: Mapping[str, Any] | None = 
     summary = study.summarize(cfg, records, output_dir)
     record = {"study": name, "description": study.description,
               "config": dataclasses.asdict(cfg), "results": {"runs": records, **summary},
-              "seconds": time.monotonic() - began, "machine": _machine()}
+              "seconds": time.monotonic() - began, "machine": machine_info()}
     write_json(os.path.join(output_dir, f"{name}.json"), record)
     return record
 

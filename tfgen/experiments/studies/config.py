@@ -12,11 +12,8 @@ from __future__ import annotations
 import dataclasses
 from typing import Any, Mapping
 
-import tensorflow as tf
-
+from tfgen.experiments.profiles import resolve_profile_config
 from tfgen.utils.config import field
-
-PROFILES = ("auto", "cpu", "full", "smoke")
 
 #: Tiny sizes for tests and "does it run" checks; applied over the study's CPU defaults.
 SMOKE: Mapping[str, Any] = {
@@ -64,28 +61,7 @@ class StudyConfig:
     verbose: int = field(0, "Keras verbosity of training (0 silent, 1 progress bar, 2 epochs)")
 
 
-def gpu_available() -> bool:
-    return bool(tf.config.list_physical_devices("GPU"))
-
-
 def resolve(defaults: Mapping[str, Any], full: Mapping[str, Any],
             overrides: Mapping[str, Any] | None = None) -> StudyConfig:
     """StudyConfig from a study's CPU ``defaults``, its ``full`` overrides and ``overrides``."""
-    overrides = dict(overrides or {})
-    profile = overrides.get("profile", "auto")
-    if profile not in PROFILES:
-        raise ValueError(f"unknown profile {profile!r}; valid: {list(PROFILES)}")
-    if profile == "auto":
-        profile = "full" if gpu_available() else "cpu"
-    names = {f.name for f in dataclasses.fields(StudyConfig)}
-    unknown = sorted((set(defaults) | set(full) | set(overrides)) - names)
-    if unknown:
-        raise ValueError(f"unknown study config fields {unknown}; valid: {sorted(names)}")
-    values = dict(defaults)
-    if profile == "full":
-        values.update(full)
-    elif profile == "smoke":
-        values.update(SMOKE)
-    values.update(overrides)
-    values["profile"] = profile
-    return StudyConfig(**values)
+    return resolve_profile_config(StudyConfig, defaults, full, SMOKE, overrides)

@@ -26,7 +26,6 @@ import os
 from typing import Any, Callable, Mapping
 
 import numpy as np
-
 import tensorflow as tf
 
 from tfgen import data

@@ -10,15 +10,13 @@ from __future__ import annotations
 
 import dataclasses
 import os
-import platform
 import time
 from typing import Any, Callable, Mapping
-
-import tensorflow as tf
 
 from tfgen.experiments.studies_gan import images, text, toy
 from tfgen.experiments.studies_gan.common import write_json
 from tfgen.experiments.studies_gan.config import StudyConfig, resolve
+from tfgen.utils.machine import machine_info
 
 Runner = Callable[[StudyConfig, str], dict]
 
@@ -139,12 +137,6 @@ def get_study(name: str) -> Study:
     return STUDIES[name]
 
 
-def _machine() -> dict:
-    return {"platform": platform.platform(), "cpu_count": os.cpu_count(),
-            "tensorflow": tf.__version__,
-            "gpus": [d.name for d in tf.config.list_physical_devices("GPU")]}
-
-
 def run_study(name: str, output_dir: str, overrides: Mapping[str, Any] | None = None) -> dict:
     """Run study ``name`` with ``overrides`` of its config; write and return its record."""
     study = get_study(name)
@@ -154,7 +146,7 @@ def run_study(name: str, output_dir: str, overrides: Mapping[str, Any] | None = 
     results = study.runner(cfg, output_dir)
     record = {"study": name, "description": study.description,
               "config": dataclasses.asdict(cfg), "results": results,
-              "seconds": time.monotonic() - began, "machine": _machine()}
+              "seconds": time.monotonic() - began, "machine": machine_info()}
     write_json(os.path.join(output_dir, f"{name}.json"), record)
     return record
 

@@ -11,11 +11,8 @@ from __future__ import annotations
 import dataclasses
 from typing import Any, Mapping
 
-import tensorflow as tf
-
+from tfgen.experiments.profiles import resolve_profile_config
 from tfgen.utils.config import field
-
-PROFILES = ("auto", "cpu", "full", "smoke")
 
 #: Seconds-long sizes that only check the plumbing (tests, "does it run"); over the CPU defaults.
 SMOKE: Mapping[str, Any] = {
@@ -51,29 +48,7 @@ class StudyConfig:
     seed: int = field(0, "seed of data order, initialization and noise")
 
 
-def gpu_available() -> bool:
-    return bool(tf.config.list_physical_devices("GPU"))
-
-
 def resolve(defaults: Mapping[str, Any], full: Mapping[str, Any],
             overrides: Mapping[str, Any] | None = None) -> StudyConfig:
-    """Study defaults, then the full-size overrides when the profile is ``full``, then
-    ``overrides``. The returned config names its concrete profile (``cpu`` or ``full``)."""
-    overrides = dict(overrides or {})
-    profile = overrides.get("profile", defaults.get("profile", "auto"))
-    if profile not in PROFILES:
-        raise ValueError(f"unknown profile {profile!r}; expected one of {list(PROFILES)}")
-    if profile == "auto":
-        profile = "full" if gpu_available() else "cpu"
-    names = {f.name for f in dataclasses.fields(StudyConfig)}
-    unknown = sorted((set(defaults) | set(full) | set(overrides)) - names)
-    if unknown:
-        raise ValueError(f"unknown study config fields {unknown}; valid: {sorted(names)}")
-    values = dict(defaults)
-    if profile == "full":
-        values.update(full)
-    elif profile == "smoke":
-        values.update(SMOKE)
-    values.update(overrides)
-    values["profile"] = profile
-    return StudyConfig(**values)
+    """StudyConfig from a study's CPU ``defaults``, its ``full`` overrides and ``overrides``."""
+    return resolve_profile_config(StudyConfig, defaults, full, SMOKE, overrides)

@@ -30,8 +30,12 @@ from matplotlib.figure import Figure
 
 from tfgen.evaluation import gan_metrics
 from tfgen.evaluation.classifier import ClassifierConfig, load_or_train_classifier
-from tfgen.experiments.studies_gan.common import (GanTrainer, load_array, penalty_weight,
-                                                  save_figure)
+from tfgen.experiments.studies_gan.common import (
+    GanTrainer,
+    load_array,
+    penalty_weight,
+    save_figure,
+)
 from tfgen.experiments.studies_gan.config import StudyConfig
 from tfgen.utils.images import image_grid, save_png
 

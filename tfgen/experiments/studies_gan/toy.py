@@ -25,14 +25,19 @@ import numpy as np
 import tensorflow as tf
 from matplotlib.figure import Figure
 
+from tfgen import data
 from tfgen.data.sources import toy2d
 from tfgen.evaluation import gan_metrics
-from tfgen.experiments.studies_gan.common import (GanTrainer, build_gan, load_array,
-                                                  penalty_weight, save_figure)
+from tfgen.experiments.studies_gan.common import (
+    GanTrainer,
+    build_gan,
+    load_array,
+    penalty_weight,
+    save_figure,
+)
 from tfgen.experiments.studies_gan.config import StudyConfig
 from tfgen.losses import gradient_norm, gradient_penalty
 from tfgen.models import GANConfig
-from tfgen import data
 
 SURFACE_RANGE = 2.5  # value surfaces cover [-R, R]^2 in the data's scaled units
 SURFACE_POINTS = 80  # grid points per axis
