@@ -2,12 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
-import json
-import math
-import os
-import tempfile
-from typing import Any
 
 import matplotlib
 
@@ -15,53 +9,14 @@ matplotlib.use("Agg")  # studies run headless (CI, remote GPUs)
 
 from matplotlib.figure import Figure  # noqa: E402  (after choosing the backend)
 
-
-def to_json(value: Any) -> Any:
-    """numpy scalars/arrays, tuples and dataclasses -> plain JSON values (NaN/Inf -> None)."""
-    import numpy as np
-    if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        return to_json(dataclasses.asdict(value))
-    if isinstance(value, dict):
-        return {str(k): to_json(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [to_json(v) for v in value]
-    if isinstance(value, np.ndarray):
-        return to_json(value.tolist())
-    if isinstance(value, (float, np.floating)):
-        value = float(value)
-        return value if math.isfinite(value) else None
-    if isinstance(value, np.integer):
-        return int(value)
-    if isinstance(value, np.bool_):
-        return bool(value)
-    return value
-
-
-def _atomic_write(path: str, write) -> None:
-    directory = os.path.dirname(os.path.abspath(path))
-    os.makedirs(directory, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=os.path.splitext(path)[1], dir=directory)
-    try:
-        with os.fdopen(fd, "wb") as f:
-            write(f)
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.remove(tmp)
-        raise
-
-
-def write_json(path: str, obj: Any) -> None:
-    """Atomically write ``obj`` (converted by :func:`to_json`) as indented JSON."""
-    text = json.dumps(to_json(obj), indent=2)
-    _atomic_write(path, lambda f: f.write(text.encode()))
+from tfgen.experiments.records import atomic_write, to_json, write_json  # noqa: E402,F401
 
 
 def write_text(path: str, text: str) -> None:
-    _atomic_write(path, lambda f: f.write(text.encode()))
+    atomic_write(path, lambda f: f.write(text.encode()))
 
 
 def save_figure(fig: Figure, path: str, dpi: int = 110) -> str:
     """Save a matplotlib figure as a PNG atomically; returns ``path``."""
-    _atomic_write(path, lambda f: fig.savefig(f, format="png", dpi=dpi, bbox_inches="tight"))
+    atomic_write(path, lambda f: fig.savefig(f, format="png", dpi=dpi, bbox_inches="tight"))
     return path

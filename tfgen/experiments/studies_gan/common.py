@@ -7,8 +7,6 @@ of generator iterations so a study can measure along the way (scores, critic los
 
 from __future__ import annotations
 
-import dataclasses
-import json
 import math
 import os
 import tempfile
@@ -21,6 +19,7 @@ import tensorflow as tf
 from matplotlib.figure import Figure
 
 from tfgen import data
+from tfgen.experiments.records import to_json, write_json  # noqa: F401 (re-exported)
 from tfgen.models import build_model
 
 
@@ -40,36 +39,6 @@ def build_gan(spec, seed: int, model_config: dict[str, Any], learning_rate: floa
     model.build_for()
     model.compile_for_training(learning_rate)
     return model
-
-
-def to_json(value: Any) -> Any:
-    """numpy scalars/arrays, tuples and dataclasses -> plain JSON values (NaN/Inf -> None)."""
-    if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        return to_json(dataclasses.asdict(value))
-    if isinstance(value, dict):
-        return {str(k): to_json(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [to_json(v) for v in value]
-    if isinstance(value, np.ndarray):
-        return to_json(value.tolist())
-    if isinstance(value, (np.floating, float)):
-        value = float(value)
-        return value if math.isfinite(value) else None
-    if isinstance(value, np.integer):
-        return int(value)
-    if isinstance(value, np.bool_):
-        return bool(value)
-    return value
-
-
-def write_json(path: str, obj: Any) -> None:
-    """Atomically write ``obj`` (converted by :func:`to_json`) as indented JSON."""
-    os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=".json", dir=os.path.dirname(
-        os.path.abspath(path)))
-    with os.fdopen(fd, "w") as f:
-        json.dump(to_json(obj), f, indent=2)
-    os.replace(tmp, path)
 
 
 def save_figure(fig: Figure, path: str, dpi: int = 100) -> str:
