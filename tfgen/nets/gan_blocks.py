@@ -93,7 +93,6 @@ def residual_block(x, filters: int, resample: str | None, norm: str, name: str,
     identity when shape and width are unchanged, else the same resampling and a 1x1 convolution.
     ``first`` drops the leading norm/ReLU (the critic's first block sees raw pixels).
     """
-    in_filters = x.shape[-1]
     h = x
     if not first:
         h = activate(normalize(h, norm, f"{name}_n1"), "relu", f"{name}_a1")
@@ -107,15 +106,8 @@ def residual_block(x, filters: int, resample: str | None, norm: str, name: str,
     else:
         h = keras.layers.Conv2D(filters, 3, padding="same", name=f"{name}_conv2")(h)
 
-    if resample is None and in_filters == filters:
-        shortcut = x
-    elif resample == "up":
-        shortcut = upsample_conv(x, filters, 1, f"{name}_shortcut")
-    elif resample == "down":
-        shortcut = mean_pool_conv(x, filters, 1, f"{name}_shortcut")
-    else:
-        shortcut = keras.layers.Conv2D(filters, 1, name=f"{name}_shortcut")(x)
-    return keras.layers.Add(name=f"{name}_add")([shortcut, h])
+    return keras.layers.Add(name=f"{name}_add")(
+        [_shortcut(x, filters, resample, name), h])
 
 
 def bottleneck_block(x, filters: int, resample: str | None, norm: str, name: str,
@@ -126,7 +118,6 @@ def bottleneck_block(x, filters: int, resample: str | None, norm: str, name: str
     (``"up"``: nearest-neighbour upsampling first; ``"down"``: mean pooling after) and is scaled by
     ``residual_scale`` before the sum, which keeps activations bounded in 100-layer stacks.
     """
-    in_filters = x.shape[-1]
     mid = max(1, filters // 2)
     h = activate(normalize(x, norm, f"{name}_n1"), "relu", f"{name}_a1")
     h = keras.layers.Conv2D(mid, 1, name=f"{name}_conv1")(h)
@@ -141,15 +132,19 @@ def bottleneck_block(x, filters: int, resample: str | None, norm: str, name: str
     h = keras.layers.Conv2D(filters, 1, name=f"{name}_conv3")(h)
     h = keras.layers.Rescaling(residual_scale, name=f"{name}_scale")(h)
 
-    if resample is None and in_filters == filters:
-        shortcut = x
-    elif resample == "up":
-        shortcut = upsample_conv(x, filters, 1, f"{name}_shortcut")
-    elif resample == "down":
-        shortcut = mean_pool_conv(x, filters, 1, f"{name}_shortcut")
-    else:
-        shortcut = keras.layers.Conv2D(filters, 1, name=f"{name}_shortcut")(x)
-    return keras.layers.Add(name=f"{name}_add")([shortcut, h])
+    return keras.layers.Add(name=f"{name}_add")(
+        [_shortcut(x, filters, resample, name), h])
+
+
+def _shortcut(x, filters: int, resample: str | None, name: str):
+    """The residual branch's skip path: identity, or a 1x1 conv resampled like the block."""
+    if resample is None and x.shape[-1] == filters:
+        return x
+    if resample == "up":
+        return upsample_conv(x, filters, 1, f"{name}_shortcut")
+    if resample == "down":
+        return mean_pool_conv(x, filters, 1, f"{name}_shortcut")
+    return keras.layers.Conv2D(filters, 1, name=f"{name}_shortcut")(x)
 
 
 def residual_block_1d(x, filters: int, kernel: int, name: str, residual_scale: float = 0.3):
