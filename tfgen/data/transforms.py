@@ -165,3 +165,27 @@ def redraw_source(ds: tf.data.Dataset) -> RedrawBinarization | None:
     tf.data ops does not.
     """
     return getattr(ds, _REDRAW_ATTR, None)
+
+
+def perturb_pixels(images: tf.Tensor, probability: float, seed: SeedLike) -> tf.Tensor:
+    """Ren et al. (2019)'s background-model noise: each subpixel becomes a uniform random value.
+
+    Every element of ``images`` is independently replaced, with probability ``probability``
+    (the paper's mu), by a value drawn uniformly from {0, ..., 255}.
+
+    Args:
+      images: uint8 tensor in [0, 255] (any shape, e.g. a batch ``[B, H, W, C]``).
+      probability: mu in [0, 1]; 0 returns ``images`` unchanged.
+      seed: int or shape-[2] integer tensor (stateless seed).
+
+    Returns:
+      uint8 tensor of the same shape.
+    """
+    if not 0.0 <= probability <= 1.0:
+        raise ValueError(f"perturbation probability must be in [0, 1], found {probability}")
+    key = _as_seed(seed)
+    replace = tf.random.stateless_uniform(tf.shape(images), seed=key) < probability
+    values = tf.random.stateless_uniform(
+        tf.shape(images), seed=tf.random.experimental.stateless_fold_in(key, 1),
+        minval=0, maxval=256, dtype=tf.int32)
+    return tf.where(replace, tf.cast(values, tf.uint8), images)

@@ -35,6 +35,9 @@ class TrainConfig:
     dataset: str = field("binarized_fashion_mnist", "dataset name (see tfgen.data.dataset_names)")
     image_size: int = field(0, "resize/crop images to this size (0: the dataset's own size)")
     binarize: bool = field(False, "dynamically binarize a grayscale dataset")
+    perturb_probability: float = field(0.0, "replace each training subpixel by a uniform random "
+                                            "value with this probability (Ren et al. 2019's "
+                                            "background model for the OOD likelihood ratio)")
     exclude_classes: tuple[int, ...] = field((), "labels removed from train/validation data")
     data_dir: str = field("", "TFDS data directory (empty: TFDS' default)")
     batch_size: int = field(64, "global batch size (split across replicas)")
@@ -136,6 +139,10 @@ def _train(model_name: str, model_config: dict[str, Any], cfg: TrainConfig,
         total = cfg.epochs * math.ceil(_count(train_ds) / cfg.batch_size)
     spe = max(1, min(cfg.steps_per_epoch, total))
     train_pipe = data.make_pipeline(train_ds, cfg.batch_size, training=True, seed=cfg.seed)
+    if cfg.perturb_probability > 0:  # keyed by batch index, so a resumed run sees the same noise
+        train_pipe = train_pipe.enumerate().map(lambda i, batch: (data.transforms.perturb_pixels(
+            batch[0], cfg.perturb_probability, tf.stack([tf.constant(cfg.seed, tf.int64), i])),
+            *batch[1:]))
     train_pipe = train_pipe.skip(start)  # the data position of the checkpoint (deterministic)
     # The same first eval_batches batches of each split every time (cached after the first pass).
     eval_examples = cfg.eval_batches * cfg.batch_size
