@@ -5,7 +5,8 @@ pipeline, the distribution strategy and precision, resumable step-numbered check
 guard, TensorBoard scalars and image grids, a final test evaluation and the export.
 
 Outputs under ``output_dir``: ``run_config.json``, ``checkpoints/``, ``tensorboard/``,
-``images/*.png`` and ``metrics.json``; the SavedModel goes to ``export_root/export_name/<version>``.
+``images/*.png`` (decoded ``*.txt`` samples for text) and ``metrics.json``; the SavedModel goes
+to ``export_root/export_name/<version>``.
 """
 
 from __future__ import annotations
@@ -157,7 +158,8 @@ def _train(model_name: str, model_config: dict[str, Any], cfg: TrainConfig,
         keras.callbacks.TensorBoard(os.path.join(output_dir, "tensorboard")),
         ImageGrids(os.path.join(output_dir, "images"),
                    os.path.join(output_dir, "tensorboard", "images"),
-                   num_samples=cfg.sample_images, seed=cfg.seed, reference_images=reference),
+                   num_samples=cfg.sample_images, seed=cfg.seed, reference_images=reference,
+                   vocabulary=spec.vocabulary),
     ]
     history, train_seconds = {}, 0.0
     if start < total:
