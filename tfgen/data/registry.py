@@ -13,14 +13,14 @@ import numpy as np
 import tensorflow as tf
 
 from tfgen.data import splits, transforms
-from tfgen.data.sources import idx, toy2d
+from tfgen.data.sources import idx, text, toy2d
 from tfgen.data.sources.base import Source, SourceInfo
 from tfgen.data.sources.folder import FolderSource
 from tfgen.data.sources.npz import NpzSource
 from tfgen.data.sources.tfds_source import (TfdsConfig, TfdsSource, download_allowed,
                                             download_and_prepare, how_to_prepare,
                                             prepared_builder)
-from tfgen.data.spec import IMAGE, POINTS, SPLITS, DataNotFoundError, DatasetSpec
+from tfgen.data.spec import IMAGE, POINTS, SPLITS, TEXT, DataNotFoundError, DatasetSpec
 
 NPZ_PREFIX = "npz:"
 FOLDER_PREFIX = "folder:"
@@ -30,7 +30,8 @@ FOLDER_PREFIX = "folder:"
 class _Options:
     data_dir: str | None
     download: bool
-    image_size: int | None  # the output side (for sources that resize while decoding)
+    image_size: int | None  # the output side (for sources that resize while decoding); the
+    # sequence length for text
 
 
 @dataclasses.dataclass(frozen=True)
@@ -102,17 +103,24 @@ _ENTRIES: dict[str, _Entry] = {
         SourceInfo((None, None, 3), 0, default_size=64)),
     **{name: _Entry(info=lambda _: toy2d.INFO, open=lambda _, __, n=name: toy2d.Toy2DSource(n))
        for name in toy2d.NAMES},
+    **{name: _Entry(info=lambda _, n=name: text.info(n),
+                    open=lambda _, opts, n=name: text.TextSource(n, opts.image_size))
+       for name in text.CORPORA},
 }
 _PREFIXED: dict[str, _Entry] = {
     NPZ_PREFIX: _Entry(info=lambda path: NpzSource(path).info(),
                        open=lambda path, _: NpzSource(path)),
     FOLDER_PREFIX: _Entry(info=lambda path: FolderSource(path).info(),
                           open=lambda path, opts: FolderSource(path, opts.image_size)),
+    text.TEXT_PREFIX: _Entry(info=lambda path: text.info(text.TEXT_PREFIX + path),
+                             open=lambda path, opts: text.TextSource(text.TEXT_PREFIX + path,
+                                                                     opts.image_size)),
 }
 
 
 def dataset_names() -> list[str]:
-    """Sorted registered names (plus the ``npz:PATH`` and ``folder:PATH`` forms, not listed)."""
+    """Sorted registered names (plus the ``npz:PATH``, ``folder:PATH`` and ``text:PATH`` forms,
+    not listed)."""
     return sorted(_ENTRIES)
 
 
@@ -125,7 +133,8 @@ def _lookup(name: str) -> tuple[_Entry, str]:
     if name in _ENTRIES:
         return _ENTRIES[name], ""
     raise ValueError(f"unknown dataset {name!r}; expected one of {dataset_names()}, "
-                     f"or '{NPZ_PREFIX}PATH' (a .npz file) or '{FOLDER_PREFIX}PATH' (image folder)")
+                     f"or '{NPZ_PREFIX}PATH' (a .npz file) or '{FOLDER_PREFIX}PATH' (image folder) or "
+                     f"'{text.TEXT_PREFIX}PATH' (text, one sentence per line)")
 
 
 def _spec(name: str, info: SourceInfo, image_size: int | None, binarize: bool) -> DatasetSpec:
@@ -134,10 +143,16 @@ def _spec(name: str, info: SourceInfo, image_size: int | None, binarize: bool) -
             raise ValueError(f"{name!r} is a 2-D point set: expected image_size=None and "
                              f"binarize=False, found image_size={image_size}, binarize={binarize}")
         return DatasetSpec(name, tuple(info.shape), info.num_classes, POINTS, False)
-    h, w, c = info.shape
     if image_size is not None and (not isinstance(image_size, (int, np.integer))
                                    or isinstance(image_size, bool) or image_size < 1):
         raise ValueError(f"image_size must be a positive int or None, found {image_size!r}")
+    if info.kind == TEXT:
+        if binarize:
+            raise ValueError(f"{name!r} is text: expected binarize=False")
+        length = int(image_size) if image_size is not None else info.shape[0]
+        return DatasetSpec(name, (length, info.shape[1]), 0, TEXT, False,
+                           vocabulary=tuple(info.vocabulary))
+    h, w, c = info.shape
     if image_size is not None:
         shape = (int(image_size), int(image_size), c)
     elif h is None or w is None:
@@ -157,7 +172,8 @@ def get_spec(name: str, image_size: int | None = None, binarize: bool = False) -
     """The :class:`DatasetSpec` that :func:`load` would return, without reading pixel data.
 
     Registered names need no data on disk; ``npz:`` reads the archive's headers (and labels),
-    ``folder:`` lists the tree and opens the first image.
+    ``folder:`` lists the tree and opens the first image; text names read their corpus (to fit
+    the vocabulary).
     """
     entry, arg = _lookup(name)
     return _spec(name, entry.info(arg), image_size, binarize)
@@ -170,11 +186,13 @@ def load(name: str, split: str = "train", *, image_size: int | None = None,
     """Load a split of a named dataset.
 
     Args:
-      name: a name from :func:`dataset_names`, ``"npz:PATH"`` or ``"folder:PATH"``.
+      name: a name from :func:`dataset_names`, ``"npz:PATH"``, ``"folder:PATH"`` or
+        ``"text:PATH"``.
       split: ``"train"``, ``"validation"`` or ``"test"``. Validation is a seeded carve-out of the
         source's train split (see :mod:`tfgen.data.splits`); train is the rest of it.
       image_size: output side S for images (center crop to square, then resize); None keeps
-        the native size (64 for ``lsun_bedroom``, ``imagenet64`` and folders).
+        the native size (64 for ``lsun_bedroom``, ``imagenet64`` and folders). For text it is
+        the sequence length L (None: 32).
       exclude_classes: labels removed from train and validation only; test keeps every class
         (leave-classes-out OOD experiments).
       binarize: dynamic binarization of a greyscale dataset. For ``split="train"`` the draw is
@@ -188,7 +206,8 @@ def load(name: str, split: str = "train", *, image_size: int | None = None,
 
     Returns:
       ``(dataset, spec)``: an unbatched dataset of ``(image uint8 [H, W, C] in [0, 255],
-      label int64 scalar)`` — ``(float32 [2], label 0)`` for point sets — and its spec.
+      label int64 scalar)`` — ``(float32 [2], label 0)`` for point sets, ``(float32 one-hot
+      [L, V], label -1)`` for text (see :mod:`tfgen.data.sources.text`) — and its spec.
 
     Raises:
       ValueError: unknown name/split, bad arguments, malformed files.
@@ -209,7 +228,7 @@ def load(name: str, split: str = "train", *, image_size: int | None = None,
                          + (" (the dataset is unlabelled)" if spec.num_classes == 0 else ""))
 
     opts = _Options(data_dir=data_dir, download=download_allowed(download),
-                    image_size=spec.shape[0] if spec.kind == IMAGE else None)
+                    image_size=spec.shape[0] if spec.kind in (IMAGE, TEXT) else None)
     part = "test" if split == "test" else "train"
     ds = splits.select(entry.open(arg, opts).read(part), split, seed, validation_fraction,
                        exclude)
@@ -218,6 +237,10 @@ def load(name: str, split: str = "train", *, image_size: int | None = None,
         size = spec.shape[0]
         ds = ds.map(lambda i, image, label: (i, transforms.center_crop_resize(image, size), label),
                     num_parallel_calls=tf.data.AUTOTUNE, deterministic=True)
+    if spec.kind == TEXT:
+        vocab = spec.shape[1]
+        return ds.map(lambda i, codes, label: (
+            tf.one_hot(tf.cast(codes, tf.int32), vocab, dtype=tf.float32), label)), spec
     dynamic = spec.binarized and not info.binary
     if dynamic and split != "train":
         # Frozen: keyed by (seed, the example's index in its source), identical on every call.

@@ -26,9 +26,12 @@ stateless seeds (config seed, generator step, purpose) and sliced per replica.
 takes ``n_critic`` steps per generator step. ``save_weights`` writes both optimizers' state.
 
 **Data.** Images are uint8 ``[B, H, W, C]`` at every public boundary and scaled to [-1, 1]
-internally (generators end in tanh); toy point sets are float32 ``[B, 2]`` used as they are.
-``sample(num, seed)`` returns uint8 images (float32 points); ``critic(x)`` the raw critic value or
-logit, float32 ``[B]`` (never a sigmoid).
+internally (generators end in tanh); toy point sets are float32 ``[B, 2]`` used as they are; text
+is float32 ``[B, L, V]``: one-hot characters for real data, a softmax over the vocabulary per
+position from the generator, which the critic takes directly (no sampling step, §3.5.4; decode by
+argmax with :class:`tfgen.data.sources.text.CharCodec`). ``sample(num, seed)`` returns uint8
+images (float32 points / softmax rows); ``critic(x)`` the raw critic value or logit, float32
+``[B]`` (never a sigmoid).
 
 **AC-GAN** (``conditional``): the generator sees ``[z, one_hot(y)]`` and the critic has K extra
 class logits; the critic adds ``acgan_scale``·CE(y, class logits of real x) with the dataset's
@@ -52,7 +55,11 @@ from tfgen.models.base import GenerativeModel, global_batch_normal, replica_info
 from tfgen.nets.registry import NetOptions, has_batch_norm, make_critic, make_generator
 from tfgen.utils.config import field
 
-POINTS, IMAGE = "points", "image"
+POINTS, IMAGE, TEXT = "points", "image", "text"
+#: Data kind by rank of the data shape: (D,) points, (L, V) text, (H, W, C) images.
+_KIND_OF_RANK = {1: POINTS, 2: TEXT, 3: IMAGE}
+#: Networks ``generator="auto"`` / ``critic="auto"`` pick for each data kind.
+_AUTO_NETS = {POINTS: "toy_mlp", TEXT: "text_cnn", IMAGE: "dcgan"}
 
 
 @dataclasses.dataclass
@@ -60,10 +67,10 @@ class GANConfig:
     """Hyperparameters of :class:`GAN` (each is also a ``train/run.py`` flag)."""
 
     loss: str = field("wgan-gp", "GAN objective: wgan-gp | wgan-clip | dcgan | lsgan")
-    generator: str = field("auto", "generator net (auto: toy_mlp for points, dcgan for images); "
-                                   "see tfgen.nets.generator_names()")
-    critic: str = field("auto", "critic net (auto: toy_mlp for points, dcgan for images); see "
-                                "tfgen.nets.critic_names()")
+    generator: str = field("auto", "generator net (auto: toy_mlp for points, text_cnn for text, "
+                                   "dcgan for images); see tfgen.nets.generator_names()")
+    critic: str = field("auto", "critic net (auto: toy_mlp for points, text_cnn for text, dcgan "
+                                "for images); see tfgen.nets.critic_names()")
     latent_dim: int = field(128, "dimensionality of z ~ N(0, I)")
     n_critic: int = field(0, "critic updates per generator update, each on its own minibatch of "
                              "batch_size / n_critic real examples (0: the loss' default, 5 for "
@@ -132,22 +139,23 @@ def _fold(seed: tf.Tensor, data: int) -> tf.Tensor:
 
 @keras.saving.register_keras_serializable(package="tfgen")
 class GAN(GenerativeModel):
-    """A GAN over uint8 images ``[H, W, C]`` or float32 points ``[D]``: generator, critic, two
-    optimizers; see the module docstring for the training step, batches and conventions."""
+    """A GAN over uint8 images ``[H, W, C]``, float32 points ``[D]`` or float32 one-hot text
+    ``[L, V]``: generator, critic, two optimizers; see the module docstring for the training
+    step, batches and conventions."""
 
     metric_names = ("critic_loss", "generator_loss", "gradient_penalty", "gradient_norm",
                     "wasserstein")
     serving_methods = ("sample", "critic")
-    data_ranks = (1, 3)
+    data_ranks = (1, 2, 3)
     Config = GANConfig
     #: Data kinds (``DatasetSpec.kind``) ``tfgen.models.build_model`` lets this model take.
-    data_kinds = (IMAGE, POINTS)
+    data_kinds = (IMAGE, POINTS, TEXT)
 
     def __init__(self, image_shape, seed: int = 0, **config):
         super().__init__(image_shape, seed=seed)
         self.config = cfg = GANConfig(**config)
         self.gan_loss: GANLoss = get_loss(cfg.loss)
-        self.data_kind = IMAGE if len(self.image_shape) == 3 else POINTS
+        self.data_kind = _KIND_OF_RANK[len(self.image_shape)]
         self.latent_dim = int(cfg.latent_dim)
         self.n_critic = int(cfg.n_critic or self.gan_loss.n_critic)
         if self.n_critic < 1:
@@ -160,7 +168,7 @@ class GAN(GenerativeModel):
         if self.gan_loss.gradient_penalty and cfg.critic_norm == "batch":
             raise ValueError(self._bn_message("critic_norm='batch'"))
 
-        auto = "toy_mlp" if self.data_kind == POINTS else "dcgan"
+        auto = _AUTO_NETS[self.data_kind]
         self.generator_name = auto if cfg.generator == "auto" else cfg.generator
         self.critic_name = auto if cfg.critic == "auto" else cfg.critic
         self.generator = make_generator(
@@ -190,13 +198,14 @@ class GAN(GenerativeModel):
 
     # -- scaling at the boundary -----------------------------------------------------------
     def to_network(self, data: tf.Tensor) -> tf.Tensor:
-        """uint8 images -> float32 in [-1, 1]; float points -> float32 as they are."""
+        """uint8 images -> float32 in [-1, 1]; float points / text -> float32 as they are."""
         if self.data_kind == IMAGE:
             return tf.cast(data, tf.float32) / 127.5 - 1.0
         return tf.cast(data, tf.float32)
 
     def from_network(self, x: tf.Tensor) -> tf.Tensor:
-        """float in [-1, 1] -> uint8 images (rounded, clipped); points stay float32."""
+        """float in [-1, 1] -> uint8 images (rounded, clipped); points and text (softmax rows)
+        stay float32."""
         x = tf.cast(x, tf.float32)
         if self.data_kind == IMAGE:
             return tf.cast(tf.round(tf.clip_by_value((x + 1.0) * 127.5, 0.0, 255.0)), tf.uint8)
@@ -371,16 +380,17 @@ class GAN(GenerativeModel):
 
     # -- public verbs ----------------------------------------------------------------------
     def sample(self, num_samples: tf.Tensor, seed: tf.Tensor) -> tf.Tensor:
-        """z ~ N(0, I) from ``seed``: uint8 ``[N, H, W, C]`` images (float32 ``[N, D]`` points).
-        A conditional model gives sample i the class i mod K."""
+        """z ~ N(0, I) from ``seed``: uint8 ``[N, H, W, C]`` images (float32 ``[N, D]`` points;
+        float32 ``[N, L, V]`` text, a softmax over the vocabulary per position). A conditional
+        model gives sample i the class i mod K."""
         z = tf.random.stateless_normal(tf.stack([num_samples, self.latent_dim]),
                                        seed=seed_pair(seed, 0))
         labels = tf.range(num_samples) % self.num_classes if self.num_classes else None
         return self.from_network(self.generate(z, labels, training=False))
 
     def critic(self, images: tf.Tensor) -> tf.Tensor:
-        """uint8 ``[B, H, W, C]`` images (float32 ``[B, D]`` points) -> raw critic value /
-        logit, float32 ``[B]``."""
+        """uint8 ``[B, H, W, C]`` images (float32 ``[B, D]`` points, ``[B, L, V]`` text) -> raw
+        critic value / logit, float32 ``[B]``."""
         return self.critic_outputs(self.to_network(images), training=False)[0]
 
     @classmethod

@@ -1,4 +1,5 @@
-"""Keras callbacks of the trainer: step/time budget, NaN guard, checkpoints, image grids."""
+"""Keras callbacks of the trainer: step/time budget, NaN guard, checkpoints, sample grids (and
+decoded text samples)."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ import keras
 import numpy as np
 import tensorflow as tf
 
+from tfgen.data.sources.text import CharCodec
 from tfgen.training.checkpoints import CheckpointStore
 from tfgen.utils.images import image_grid, save_png
 
@@ -117,14 +119,19 @@ class ImageGrids(keras.callbacks.Callback):
     Samples use a fixed seed so grids of successive epochs are comparable. Reconstructions are
     drawn for models that can ``encode`` and ``decode``, from ``reference_images`` (uint8 NHWC).
     Models of 2-D points (toy GANs, whose ``sample`` returns float32 ``[N, 2]``) get a scatter plot
-    of the samples (blue) over ``reference_images`` (real points, red) instead of a grid.
+    of the samples (blue) over ``reference_images`` (real points, red) instead of a grid. Models
+    of text (``sample`` returns float32 ``[N, L, V]`` character distributions) get their samples
+    decoded (argmax over V with ``vocabulary``, the dataset spec's) into ``samples-<step>.txt``,
+    one per line, and a TensorBoard text summary.
     """
 
     def __init__(self, image_dir: str, log_dir: str, num_samples: int = 64, seed: int = 0,
-                 reference_images: np.ndarray | None = None):
+                 reference_images: np.ndarray | None = None,
+                 vocabulary: tuple[str, ...] = ()):
         super().__init__()
         self.image_dir, self.num_samples, self.seed = image_dir, int(num_samples), int(seed)
         self.reference = reference_images
+        self.codec = CharCodec(tuple(vocabulary)) if vocabulary else None
         self.writer = tf.summary.create_file_writer(log_dir)
         self._sample = self._reconstruct = None
 
@@ -145,6 +152,19 @@ class ImageGrids(keras.callbacks.Callback):
         with self.writer.as_default():
             tf.summary.image(name, grid[None], step=step)
 
+    def _write_text(self, name: str, samples: np.ndarray, step: int) -> None:
+        if self.codec is None:
+            raise ValueError(f"the model samples text {list(samples.shape)}, but ImageGrids was "
+                             "given no vocabulary to decode it (pass the dataset spec's)")
+        lines = self.codec.decode(samples)
+        os.makedirs(self.image_dir, exist_ok=True)
+        path = os.path.join(self.image_dir, f"{name}-{step:07d}.txt")
+        with open(path + ".tmp", "w", encoding="utf-8") as f:
+            f.write("\n".join(lines) + "\n")
+        os.replace(path + ".tmp", path)
+        with self.writer.as_default():
+            tf.summary.text(name, "\n\n".join(lines), step=step)
+
     def on_epoch_end(self, epoch, logs=None):
         if self.num_samples <= 0:
             return
@@ -152,6 +172,10 @@ class ImageGrids(keras.callbacks.Callback):
         samples = self._sample(tf.constant(self.num_samples), tf.constant(self.seed)).numpy()
         if samples.ndim == 2:  # points: a scatter plot, not an image grid
             self._write_image("samples", scatter_image(samples, self.reference), step)
+            self.writer.flush()
+            return
+        if samples.ndim == 3:  # text [N, L, V]: decoded lines, not an image grid
+            self._write_text("samples", samples, step)
             self.writer.flush()
             return
         self._write("samples", samples, step)
