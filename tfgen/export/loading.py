@@ -44,7 +44,7 @@ class ExportedModel:
       path: the SavedModel directory (a version directory).
       config: the contents of ``assets.extra/tfgen_config.json`` (``{}`` if absent).
       methods: the signature names, ``serving_default`` excluded.
-      image_shape: ``(H, W, C)``.
+      image_shape: ``(H, W, C)`` (``(D,)`` for points, ``(L, V)`` for text).
     """
 
     def __init__(self, path: str):
@@ -92,8 +92,33 @@ class ExportedModel:
 
     # One method per signature: names and units as in tfgen.export.saved_model.
     def sample(self, num_samples: int, seed: int) -> dict[str, np.ndarray]:
-        """-> ``{"images": uint8 [N, H, W, C]}``."""
+        """-> ``{"images": uint8 [N, H, W, C]}`` (``{"points": float32 [N, D]}`` for point
+        models, ``{"points": float32 [N, L, V]}`` character distributions for text models;
+        :meth:`decode_text` turns those into strings)."""
         return self.call("sample", num_samples=num_samples, seed=seed)
+
+    def critic(self, images) -> dict[str, np.ndarray]:
+        """GANs: uint8 ``[B, H, W, C]`` images (float32 ``[B, D]`` points, ``[B, L, V]`` text)
+        -> ``{"critic": float32 [B]}``, the raw critic value / logit (no sigmoid)."""
+        (name,) = self.input_specs("critic")  # "images", or "points" for non-image data
+        return self.call("critic", **{name: images})
+
+    @property
+    def vocabulary(self) -> tuple[str, ...]:
+        """Characters of a text model's one-hot indices (the training dataset spec's, recorded
+        by the trainer in ``tfgen_config.json``); ``()`` for other models."""
+        spec = self.config.get("extra", {}).get("run_config", {}).get("spec", {})
+        return tuple(spec.get("vocabulary") or ())
+
+    def decode_text(self, distributions) -> list[str]:
+        """float ``[N, L, V]`` character distributions (a text model's samples) -> N strings:
+        argmax over V, padding removed (:class:`tfgen.data.sources.text.CharCodec`)."""
+        from tfgen.data.sources.text import CharCodec
+
+        if not self.vocabulary:
+            raise ValueError(f"the SavedModel at {self.path} records no text vocabulary (it was "
+                             "not trained by tfgen's trainer on a text dataset)")
+        return CharCodec(self.vocabulary).decode(np.asarray(distributions))
 
     def log_prob(self, images) -> dict[str, np.ndarray]:
         """uint8 ``[B, H, W, C]`` -> ``{"log_prob": nats [B], "bits_per_dim": [B]}``."""
