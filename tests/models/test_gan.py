@@ -1,5 +1,5 @@
 """GAN model: Algorithm 1 step structure, clipping, BN refusal, mode coverage, distribution,
-mixed precision, checkpoints, export and the trainer on toy points."""
+mixed precision, checkpoints, export and the trainer on toy points and on real text."""
 
 import json
 import os
@@ -209,9 +209,8 @@ def test_export_sample_and_critic_round_trip_in_a_fresh_process(tmp_path):
         images = np.load({str(tmp_path / 'in.npz')!r})["images"]
         pts = np.load({str(tmp_path / 'in.npz')!r})["points"]
         np.savez({str(tmp_path / 'out.npz')!r},
-                 sample=image.sample(5, 9)["images"], critic=image.call("critic", images=images)
-                 ["critic"], points=points.sample(6, 9)["points"],
-                 point_critic=points.call("critic", points=pts)["critic"],
+                 sample=image.sample(5, 9)["images"], critic=image.critic(images)["critic"],
+                 points=points.sample(6, 9)["points"], point_critic=points.critic(pts)["critic"],
                  default=sorted(image.input_specs("serving_default")))
     """)
     np.savez(tmp_path / "in.npz", images=images, points=pts)
@@ -246,12 +245,53 @@ def test_gan_experiments_build():
     from tfgen.data.spec import DatasetSpec
     from tfgen.experiments import EXPERIMENTS
     shapes = {"8gaussians": ((2,), 0, "points"), "fashion_mnist": ((28, 28, 1), 10, "image"),
-              "cifar10": ((32, 32, 3), 10, "image")}
+              "cifar10": ((32, 32, 3), 10, "image"), "fortunes": ((32, 64), 0, "text")}
     gans = [e for e in EXPERIMENTS.values() if e.model == "gan"]
     assert {"wgan_gp_8gaussians", "wgan_gp_fashion_mnist", "dcgan_fashion_mnist",
-            "wgan_gp_cifar10_resnet"} <= {e.name for e in gans}
+            "wgan_gp_cifar10_resnet", "wgan_gp_text"} <= {e.name for e in gans}
     for e in gans:
         shape, classes, kind = shapes[e.train_config["dataset"]]
         model = build_model("gan", DatasetSpec(e.name, shape, classes, kind, False),
                             **e.model_config)
         assert e.train_config["batch_size"] % model.n_critic == 0, e.name
+
+
+def test_text_gan_takes_one_hot_sequences():
+    model = GAN((8, 5), latent_dim=4, generator_dim=8, critic_dim=8)
+    assert model.data_kind == "text" and model.generator_name == model.critic_name == "text_cnn"
+    model.build_for()
+    samples = model.sample(3, 1).numpy()  # softmax rows: no sampling step
+    assert samples.dtype == np.float32 and samples.shape == (3, 8, 5)
+    np.testing.assert_allclose(samples.sum(-1), 1.0, rtol=1e-5)
+    one_hot = np.eye(5, dtype=np.float32)[np.arange(24).reshape(3, 8) % 5]
+    assert model.critic(one_hot).shape == (3,)
+
+
+@pytest.mark.skipif(not os.path.isfile("/usr/share/games/fortunes/wisdom"),
+                    reason="Debian package `fortunes` is not installed (apt-get install "
+                           "fortunes; scripts/setup.sh does it)")
+def test_trainer_trains_text_gan_on_fortunes_exports_and_decodes(tmp_path):
+    from tfgen.data.sources.text import CharCodec
+    from tfgen.export import load_exported
+
+    cfg = TrainConfig(dataset="fortunes", batch_size=10, train_steps=2, steps_per_epoch=2,
+                      eval_batches=1, sample_images=6, output_dir=str(tmp_path / "run"),
+                      export_root=str(tmp_path / "exports"), verbose=0)
+    result = train("gan", {"latent_dim": 8, "generator_dim": 8, "critic_dim": 8}, cfg)
+    assert result["step"] == 2 and np.isfinite(result["test"]["critic_loss"])
+    spec = data.get_spec("fortunes")
+    with open(tmp_path / "run" / "images" / "samples-0000002.txt", encoding="utf-8") as f:
+        lines = f.read().splitlines()
+    assert len(lines) == 6 and all(len(line) <= 32 for line in lines)
+    assert set("".join(lines)) <= set(spec.vocabulary[1:])  # decoded, PAD removed
+
+    exported = load_exported(result["export_path"])
+    assert exported.image_shape == spec.shape and exported.vocabulary == spec.vocabulary
+    distributions = exported.sample(6, cfg.seed)["points"]
+    assert distributions.shape == (6,) + spec.shape
+    np.testing.assert_allclose(distributions.sum(-1), 1.0, rtol=1e-5)
+    assert exported.decode_text(distributions) == lines  # the callback's samples, same seed
+    real, _ = next(data.load("fortunes", "test")[0].batch(4).as_numpy_iterator())
+    scores = exported.critic(real)["critic"]
+    assert scores.shape == (4,) and np.all(np.isfinite(scores))
+    assert CharCodec(spec.vocabulary).decode(real)[0]  # real text decodes to a sentence
