@@ -185,41 +185,18 @@ def test_mode_coverage_through_the_cli(tmp_path):
 
 
 # -- text -------------------------------------------------------------------------------------
-def test_fortunes_parser_and_char_codec(tmp_path):
-    from tfgen.experiments.studies_gan import text
-
-    (tmp_path / "literature").write_text(
-        "A classic is something that everyone wants to have read. And nobody reads it.\n"
-        "\t\t-- Mark Twain\n%\nBrevity is the soul of wit.\n\t\t-- Shakespeare\n%\n")
-    (tmp_path / "ascii-art").write_text("  /\\_/\\ \n%\n")  # not a prose file: ignored
-    sentences = text.fortunes_sentences(str(tmp_path))
-    assert sentences == ["A classic is something that everyone wants to have read.",
-                         "And nobody reads it.", "Brevity is the soul of wit."]
-    codec = text.CharCodec.fit(sentences, max_vocab=12)
-    assert codec.size == 12 and codec.chars[:2] == (text.PAD, text.UNK)
-    codes = codec.encode(["And nobody", "x" * 40], 16)
-    assert codes.shape == (2, 16) and codes[0, 10:].tolist() == [0] * 6
-    decoded = codec.decode(np.eye(codec.size)[codes])  # one-hot rows decode by argmax
-    assert decoded[0] == "".join(c if c in codec.chars else text.UNK for c in "And nobody")
-    assert decoded[1] == text.UNK * 16
-    with pytest.raises(Exception, match="apt-get install fortunes"):
-        text.fortunes_sentences(str(tmp_path / "missing"))
-
-
 def test_text_gan(tmp_path):
-    from tfgen.models import GAN
-
-    if 2 not in GAN.data_ranks:
-        pytest.skip("tfgen.models.GAN does not take [L, V] text data yet")
     corpus = tmp_path / "corpus.txt"
     rng = np.random.default_rng(0)
     words = ["the", "cat", "sat", "on", "a", "mat", "dog", "ran"]
     corpus.write_text("\n".join(" ".join(rng.choice(words, 6)) for _ in range(300)))
     out = str(tmp_path / "out")
+    # The study's plumbing with the cheap-to-trace dcgan loss (n_critic 1, no penalty); the
+    # trainer test in tests/models/test_gan.py trains the text WGAN-GP.
     run_study("text_gan", out, {"profile": "smoke", "text_source": f"file:{corpus}",
-                                "seq_len": 16, "train_examples": 0})
+                                "seq_len": 16, "train_examples": 0, "losses": ("dcgan",)})
     results = _read(out, "text_gan")["results"]
-    assert results["text_source"].startswith("file:")
+    assert results["text_source"] == f"text:{corpus}"
     assert len(results["curve"]) == 2 and results["train_sentences"] == 270
     assert all(0.0 <= p[f"js{n}"] <= 1.0 for p in results["curve"] for n in (1, 2, 3, 4))
     assert results["real_vs_held_out"]["js1"] < 0.1
