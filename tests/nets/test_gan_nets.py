@@ -132,3 +132,18 @@ def test_unknown_names_and_wrong_shapes_list_valid_choices():
         make_critic("dcgan", (32, 32, 3), 1, NetOptions(norm="group"))
     assert {"toy_mlp", "mlp", "dcgan", "dcgan_const", "gated", "tanh", "resnet",
             "resnet_cifar", "text_cnn"} == set(generator_names())
+
+
+def test_mlp_layers_sets_the_hidden_layers_of_the_mlp_nets():
+    def dense_count(model):
+        return sum(isinstance(layer, keras.layers.Dense) for layer in model.layers)
+
+    assert dense_count(make_critic("toy_mlp", (2,), 1, NetOptions(dim=4))) == 3 + 1
+    assert dense_count(make_generator("mlp", (2,), 2, NetOptions(dim=4))) == 4 + 1
+    deep = NetOptions(dim=4, mlp_layers=12)  # Fig. 3.1b's 12-layer ReLU MLPs
+    assert dense_count(make_critic("mlp", (2,), 1, deep)) == 12 + 1
+    assert dense_count(make_generator("toy_mlp", (2,), 2, deep)) == 12 + 1
+    from tfgen.models import GAN
+
+    gan = GAN((2,), generator="mlp", critic="mlp", mlp_layers=12, generator_dim=4, critic_dim=4)
+    assert dense_count(gan.critic_net) == dense_count(gan.generator) == 13

@@ -85,6 +85,8 @@ class GANConfig:
     critic_norm: str = field("none", "critic normalization: none | layer | batch (batch is "
                                      "refused with a gradient penalty)")
     resnet_depth: int = field(101, "convolution layers of the deep 'resnet' nets")
+    mlp_layers: int = field(0, "hidden layers of the 'toy_mlp' / 'mlp' nets (0: their default, "
+                               "3 / 4; the thesis' Fig. 3.1b uses 12)")
     beta1: float = field(-1.0, "Adam beta_1 of both optimizers (-1: the loss' default)")
     beta2: float = field(-1.0, "Adam beta_2 of both optimizers (-1: the loss' default)")
     lr_decay_steps: int = field(0, "if > 0, both learning rates decay linearly to 0 over this "
@@ -173,10 +175,10 @@ class GAN(GenerativeModel):
         self.critic_name = auto if cfg.critic == "auto" else cfg.critic
         self.generator = make_generator(
             self.generator_name, self.image_shape, self.latent_dim + self.num_classes,
-            NetOptions(cfg.generator_dim, cfg.generator_norm, cfg.resnet_depth))
+            NetOptions(cfg.generator_dim, cfg.generator_norm, cfg.resnet_depth, cfg.mlp_layers))
         self.critic_net = make_critic(
             self.critic_name, self.image_shape, 1 + self.num_classes,
-            NetOptions(cfg.critic_dim, cfg.critic_norm, cfg.resnet_depth))
+            NetOptions(cfg.critic_dim, cfg.critic_norm, cfg.resnet_depth, cfg.mlp_layers))
         if self.gan_loss.gradient_penalty and has_batch_norm(self.critic_net):
             raise ValueError(self._bn_message(f"critic {self.critic_name!r} contains "
                                               "BatchNormalization"))

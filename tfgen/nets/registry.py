@@ -7,8 +7,9 @@ functional Keras models built for a fixed shape.
 
 :class:`NetOptions` carries the knobs the model config exposes: ``dim`` (base width; 0 takes the
 architecture's default), ``norm`` (``batch | layer | none | auto``; auto takes the
-architecture's default: batch norm in the DCGAN/ResNet generators, none elsewhere) and ``depth``
-(convolution layers of the deep ResNets).
+architecture's default: batch norm in the DCGAN/ResNet generators, none elsewhere), ``depth``
+(convolution layers of the deep ResNets) and ``mlp_layers`` (hidden layers of the ``toy_mlp`` /
+``mlp`` nets; 0 takes their default, 3 / 4).
 
 The thesis' robustness set (§3.5.1) as (generator, critic) pairs: baseline ``dcgan``/``dcgan``;
 ``dcgan_const``/``dcgan``; ``mlp``/``dcgan``; no normalization anywhere = ``dcgan``/``dcgan``
@@ -20,7 +21,7 @@ The CIFAR-10 model of appendix B.3 is ``resnet_cifar``/``resnet_cifar``; the lan
 from __future__ import annotations
 
 import dataclasses
-from typing import Callable
+from collections.abc import Callable
 
 import keras
 
@@ -35,11 +36,13 @@ class NetOptions:
     dim: int = 0
     norm: str = "auto"
     depth: int = 101
+    mlp_layers: int = 0
 
 
 @dataclasses.dataclass(frozen=True)
 class NetEntry:
-    """A registered architecture: ``build(shape, io_dim, dim, norm, depth) -> keras.Model``."""
+    """A registered architecture: ``build(shape, io_dim, dim, norm, options) -> keras.Model``
+    (``dim`` and ``norm`` resolved to the entry's defaults, ``options`` the :class:`NetOptions`)."""
 
     build: Callable[..., keras.Model]
     default_dim: int
@@ -53,49 +56,53 @@ def _entry(build, dim, norm, ranks, description):
 
 
 GENERATORS: dict[str, NetEntry] = {
-    "toy_mlp": _entry(lambda s, d, dim, norm, depth: toy.mlp_generator(s, d, dim, 3, norm),
+    "toy_mlp": _entry(lambda s, d, dim, norm, o: toy.mlp_generator(s, d, dim,
+                                                      o.mlp_layers or 3, norm),
                       512, "none", (1, 2, 3), "3 hidden ReLU layers (gan_toy.py)"),
-    "mlp": _entry(lambda s, d, dim, norm, depth: toy.mlp_generator(s, d, dim, 4, norm),
+    "mlp": _entry(lambda s, d, dim, norm, o: toy.mlp_generator(s, d, dim,
+                                                      o.mlp_layers or 4, norm),
                   512, "none", (1, 2, 3), "4-layer 512-dim ReLU MLP"),
-    "dcgan": _entry(lambda s, d, dim, norm, depth: dcgan.dcgan_generator(s, d, dim, norm),
+    "dcgan": _entry(lambda s, d, dim, norm, o: dcgan.dcgan_generator(s, d, dim, norm),
                     64, "batch", (3,), "DCGAN: BN + ReLU, transposed 5x5 convolutions"),
     "dcgan_const": _entry(
-        lambda s, d, dim, norm, depth: dcgan.dcgan_generator(s, d, dim, norm,
+        lambda s, d, dim, norm, o: dcgan.dcgan_generator(s, d, dim, norm,
                                                              constant_filters=True),
         64, "none", (3,), "DCGAN without BN and with a constant filter count"),
-    "tanh": _entry(lambda s, d, dim, norm, depth: dcgan.dcgan_generator(s, d, dim, norm, "tanh"),
+    "tanh": _entry(lambda s, d, dim, norm, o: dcgan.dcgan_generator(s, d, dim, norm, "tanh"),
                    64, "batch", (3,), "DCGAN with tanh nonlinearities"),
-    "gated": _entry(lambda s, d, dim, norm, depth: dcgan.dcgan_generator(s, d, dim, norm,
+    "gated": _entry(lambda s, d, dim, norm, o: dcgan.dcgan_generator(s, d, dim, norm,
                                                                          "gated"),
                     64, "batch", (3,), "DCGAN with gated multiplicative nonlinearities"),
-    "resnet": _entry(lambda s, d, dim, norm, depth: resnet.deep_resnet_generator(s, d, dim, norm,
-                                                                                 depth),
+    "resnet": _entry(lambda s, d, dim, norm, o: resnet.deep_resnet_generator(s, d, dim, norm,
+                                                                                 o.depth),
                      64, "batch", (3,), "deep bottleneck ResNet, `depth` layers (101)"),
-    "resnet_cifar": _entry(lambda s, d, dim, norm, depth: resnet.cifar_resnet_generator(s, d, dim,
+    "resnet_cifar": _entry(lambda s, d, dim, norm, o: resnet.cifar_resnet_generator(s, d, dim,
                                                                                         norm),
                            128, "batch", (3,), "the thesis' CIFAR-10 ResNet (appendix B.3)"),
-    "text_cnn": _entry(lambda s, d, dim, norm, depth: text.text_generator(s, d, dim),
+    "text_cnn": _entry(lambda s, d, dim, norm, o: text.text_generator(s, d, dim),
                        512, "none", (2,), "1-D residual CNN to [L, V] softmaxes (§3.5.4)"),
 }
 
 CRITICS: dict[str, NetEntry] = {
-    "toy_mlp": _entry(lambda s, d, dim, norm, depth: toy.mlp_critic(s, d, dim, 3, norm),
+    "toy_mlp": _entry(lambda s, d, dim, norm, o: toy.mlp_critic(s, d, dim,
+                                                      o.mlp_layers or 3, norm),
                       512, "none", (1, 2, 3), "3 hidden ReLU layers (gan_toy.py)"),
-    "mlp": _entry(lambda s, d, dim, norm, depth: toy.mlp_critic(s, d, dim, 4, norm),
+    "mlp": _entry(lambda s, d, dim, norm, o: toy.mlp_critic(s, d, dim,
+                                                      o.mlp_layers or 4, norm),
                   512, "none", (1, 2, 3), "4-layer 512-dim ReLU MLP"),
-    "dcgan": _entry(lambda s, d, dim, norm, depth: dcgan.dcgan_critic(s, d, dim, norm),
+    "dcgan": _entry(lambda s, d, dim, norm, o: dcgan.dcgan_critic(s, d, dim, norm),
                     64, "none", (3,), "DCGAN: strided 5x5 convolutions, leaky ReLU"),
-    "tanh": _entry(lambda s, d, dim, norm, depth: dcgan.dcgan_critic(s, d, dim, norm, "tanh"),
+    "tanh": _entry(lambda s, d, dim, norm, o: dcgan.dcgan_critic(s, d, dim, norm, "tanh"),
                    64, "none", (3,), "DCGAN with tanh nonlinearities"),
-    "gated": _entry(lambda s, d, dim, norm, depth: dcgan.dcgan_critic(s, d, dim, norm, "gated"),
+    "gated": _entry(lambda s, d, dim, norm, o: dcgan.dcgan_critic(s, d, dim, norm, "gated"),
                     64, "none", (3,), "DCGAN with gated multiplicative nonlinearities"),
-    "resnet": _entry(lambda s, d, dim, norm, depth: resnet.deep_resnet_critic(s, d, dim, norm,
-                                                                              depth),
+    "resnet": _entry(lambda s, d, dim, norm, o: resnet.deep_resnet_critic(s, d, dim, norm,
+                                                                              o.depth),
                      64, "none", (3,), "deep bottleneck ResNet, `depth` layers (101)"),
-    "resnet_cifar": _entry(lambda s, d, dim, norm, depth: resnet.cifar_resnet_critic(s, d, dim,
+    "resnet_cifar": _entry(lambda s, d, dim, norm, o: resnet.cifar_resnet_critic(s, d, dim,
                                                                                      norm),
                            128, "none", (3,), "the thesis' CIFAR-10 ResNet (appendix B.3)"),
-    "text_cnn": _entry(lambda s, d, dim, norm, depth: text.text_critic(s, d, dim),
+    "text_cnn": _entry(lambda s, d, dim, norm, o: text.text_critic(s, d, dim),
                        512, "none", (2,), "1-D residual CNN over [L, V] one-hots (§3.5.4)"),
 }
 
@@ -123,7 +130,7 @@ def _build(entry: NetEntry, shape, io_dim: int, options: NetOptions) -> keras.Mo
     norm = entry.default_norm if options.norm == "auto" else options.norm
     check_choice("normalization", norm, NORMS)
     return entry.build(tuple(int(d) for d in shape), int(io_dim),
-                       options.dim or entry.default_dim, norm, options.depth)
+                       options.dim or entry.default_dim, norm, options)
 
 
 def make_generator(name: str, output_shape, latent_dim: int,

@@ -17,7 +17,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 import os
 import time
 
@@ -37,7 +36,6 @@ from tfgen.experiments.studies_gan.common import (
 )
 from tfgen.experiments.studies_gan.config import StudyConfig
 from tfgen.losses import gradient_norm, gradient_penalty
-from tfgen.models import GANConfig
 
 SURFACE_RANGE = 2.5  # value surfaces cover [-R, R]^2 in the data's scaled units
 SURFACE_POINTS = 80  # grid points per axis
@@ -148,18 +146,6 @@ def value_surfaces(cfg: StudyConfig, output_dir: str) -> dict:
 
 
 # -- gradient norms ---------------------------------------------------------------------------
-def _deep_mlp_config(depth: int) -> dict:
-    """GAN config selecting MLP nets of ``depth`` hidden layers, if tfgen.models.GAN offers it.
-
-    tfgen's MLP nets take a hidden-layer count (``tfgen.nets.toy``); the GAN config exposes it as
-    ``mlp_layers`` once available. Until then the study uses the 4-layer ``mlp`` nets and says so.
-    """
-    fields = {f.name for f in dataclasses.fields(GANConfig)}
-    if "mlp_layers" in fields:
-        return {"generator": "mlp", "critic": "mlp", "mlp_layers": depth}
-    return {"generator": "mlp", "critic": "mlp"}
-
-
 def _dense_chain(model) -> list:
     """The critic's layers after its input, checked to form a chain (an MLP)."""
     layers = model.critic_net.layers[1:]
@@ -202,8 +188,7 @@ def _critic_kernels(model) -> np.ndarray:
 def gradient_norms(cfg: StudyConfig, output_dir: str) -> dict:
     """Fig. 3.1b: per-layer gradient norms and weight histograms (see module doc)."""
     dataset = cfg.datasets[0]
-    nets = _deep_mlp_config(cfg.depth)
-    depth = cfg.depth if "mlp_layers" in nets else 4
+    nets = {"generator": "mlp", "critic": "mlp", "mlp_layers": cfg.depth}
     methods = [("wgan-clip", c) for c in cfg.clip_values] + [
         (loss, None) for loss in cfg.losses if loss != "wgan-clip"]
     real_all, _ = load_array(dataset)
@@ -240,7 +225,7 @@ def gradient_norms(cfg: StudyConfig, output_dir: str) -> dict:
     ax.set_xlabel("critic layer (input side = 1)")
     ax.xaxis.get_major_locator().set_params(integer=True)
     ax.set_ylabel("gradient norm (log scale)")
-    ax.set_title(f"{dataset}: ∂L/∂activations, {depth}-hidden-layer ReLU MLPs")
+    ax.set_title(f"{dataset}: ∂L/∂activations, {cfg.depth}-hidden-layer ReLU MLPs")
     ax.legend(fontsize=8)
     figures = [save_figure(fig, os.path.join(output_dir, "gradient_norms.png"))]
 
@@ -252,8 +237,7 @@ def gradient_norms(cfg: StudyConfig, output_dir: str) -> dict:
         ax.hist(weights[label], bins=60)
         ax.set_title(f"critic weights, {label}", fontsize=9)
     figures.append(save_figure(fig, os.path.join(output_dir, "gradient_norms_weights.png")))
-    return {"dataset": dataset, "hidden_layers": depth, "requested_hidden_layers": cfg.depth,
-            "runs": runs, "figures": figures}
+    return {"dataset": dataset, "hidden_layers": cfg.depth, "runs": runs, "figures": figures}
 
 
 # -- mode coverage ----------------------------------------------------------------------------
