@@ -1,0 +1,32 @@
+"""Thesis chapter 4 as data: leave-one-class-out OOD detection with tfgen's generative models.
+
+See :mod:`~tfgen.experiments.ood.protocol` (the protocol, resume, and scoring any data set
+against an export), :mod:`~tfgen.experiments.ood.config` (models, sizes, profiles) and
+:mod:`~tfgen.experiments.ood.report` (the Tables 4.1/4.2 layout and the bar chart);
+``train/ood.py`` is the command line.
+"""
+
+from tfgen.experiments.ood.config import (
+    OOD_MODELS,
+    OODConfig,
+    OODModel,
+    get_ood_model,
+    model_config,
+    ood_model_names,
+    resolve,
+)
+from tfgen.experiments.ood.protocol import (
+    class_names,
+    evaluate_scores,
+    load_arrays,
+    run_class,
+    run_protocol,
+    score_datasets,
+    stratified_indices,
+    summarize_records,
+)
+
+__all__ = ["OOD_MODELS", "OODConfig", "OODModel", "class_names", "evaluate_scores",
+           "get_ood_model", "load_arrays", "model_config", "ood_model_names", "resolve",
+           "run_class", "run_protocol", "score_datasets", "stratified_indices",
+           "summarize_records"]

@@ -1,0 +1,321 @@
+"""Leave-one-class-out OOD detection (thesis §4.2) and scoring any data set against an export.
+
+For each model of :data:`~tfgen.experiments.ood.config.OOD_MODELS` and each held-out class c:
+
+1. train on the training images of the other classes (``TrainConfig.exclude_classes=(c,)``) with
+   the library's trainer, and — for likelihood models, when ``background`` is on — a background
+   model on the same images perturbed with probability mu (the likelihood ratio);
+2. score a class-stratified test subset (``test_examples``): in-distribution = the other
+   classes, out-of-distribution (the positive class) = class c;
+3. estimate the training entropy and the typicality threshold from held-out in-distribution
+   validation images (``reference_examples``, class c excluded);
+4. write one atomic record ``records/<model>/class_<c>.json`` (metrics of every scorer, see
+   :mod:`tfgen.evaluation.ood.metrics`), which ``resume`` reuses when its settings match.
+
+Layout under ``output_dir``: ``runs/<model>/class_<c>/{model,background}/`` (the trainer's run
+directories), ``exports/`` (SavedModels when ``export``), ``records/`` and the summary files
+``<name>.json``, ``<name>.md`` (Tables 4.1/4.2 layout) and ``<name>.png`` (bar chart).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import os
+import sys
+import time
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import numpy as np
+
+from tfgen import data
+from tfgen.evaluation.ood import metrics as ood_metrics
+from tfgen.evaluation.ood import scorers as ood_scorers
+from tfgen.evaluation.ood import typicality
+from tfgen.experiments.ood.config import (
+    OODConfig,
+    OODModel,
+    get_ood_model,
+    model_config,
+    resolve,
+)
+from tfgen.experiments.records import to_json, write_json
+from tfgen.export import load_exported
+from tfgen.models import build_model
+from tfgen.training import TrainConfig, train
+from tfgen.training.checkpoints import CheckpointStore
+from tfgen.utils.machine import machine_info
+
+CLASS_NAMES: Mapping[str, tuple[str, ...]] = {
+    "fashion_mnist": ("T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt",
+                      "Sneaker", "Bag", "Ankle boot"),
+    "mnist": tuple(str(d) for d in range(10)),
+    "cifar10": ("airplane", "automobile", "bird", "cat", "deer", "dog", "frog", "horse", "ship",
+                "truck"),
+}
+
+
+def class_names(dataset: str, num_classes: int) -> list[str]:
+    """Readable names of the labels ``0..num_classes-1`` (the label itself when unknown)."""
+    known = CLASS_NAMES.get(dataset.removeprefix("binarized_"), ())
+    return [known[c] if c < len(known) else str(c) for c in range(num_classes)]
+
+
+def load_arrays(name: str, split: str, *, limit: int = 0, binarize: bool = False, seed: int = 0,
+                exclude_classes: Sequence[int] = ()) -> tuple[np.ndarray, np.ndarray]:
+    """(uint8 images ``[N, H, W, C]``, int64 labels ``[N]``) of a split, the first ``limit``
+    (0: all); binarized splits use the frozen, seeded binarization of :func:`tfgen.data.load`."""
+    ds, _ = data.load(name, split, binarize=binarize, seed=seed, exclude_classes=exclude_classes)
+    if limit > 0:
+        ds = ds.take(limit)
+    images, labels = [], []
+    for x, y in data.make_pipeline(ds, 500, training=False, cache=False).as_numpy_iterator():
+        images.append(x)
+        labels.append(y)
+    if not images:
+        raise ValueError(f"dataset {name!r} split {split!r} yielded no images")
+    return np.concatenate(images), np.concatenate(labels).astype(np.int64)
+
+
+def stratified_indices(labels: np.ndarray, total: int, seed: int) -> np.ndarray:
+    """Sorted indices of ``total // num_classes`` random examples of each label (all if 0)."""
+    if total <= 0:
+        return np.arange(len(labels))
+    classes = np.unique(labels)
+    per_class = total // len(classes)
+    rng = np.random.default_rng(seed)
+    chosen = []
+    for c in classes:
+        members = np.flatnonzero(labels == c)
+        if len(members) < per_class:
+            raise ValueError(f"class {c} has {len(members)} test images, fewer than "
+                             f"{per_class} (test_examples={total})")
+        chosen.append(rng.choice(members, per_class, replace=False))
+    return np.sort(np.concatenate(chosen))
+
+
+def evaluate_scores(model: Any, images: np.ndarray, is_ood: np.ndarray,
+                    reference_images: np.ndarray | None, cfg: OODConfig,
+                    background: Any = None) -> dict[str, Any]:
+    """Score ``images`` with every applicable scorer of ``cfg.scorers`` and measure detection.
+
+    ``model``/``background`` are live models or ``ExportedModel``s; ``is_ood`` ``[N]`` marks the
+    positives; ``reference_images`` are held-out in-distribution images (the typicality
+    reference; None skips typicality). Returns ``{"scorers": {name: detection metrics},
+    "typicality_batch": batch-test dict or None, "entropy_nats", "mean_nll_in",
+    "mean_nll_ood", "scores": {name: float64 [N]}}``.
+    """
+    names = ood_scorers.applicable_scorers(model, background is not None, cfg.scorers)
+    reference: dict[str, Any] = {}
+    if reference_images is not None:
+        reference = ood_scorers.reference_statistics(
+            model, reference_images, importance_samples=cfg.importance_samples, seed=cfg.seed,
+            batch_size=cfg.score_batch_size)
+    names = [n for n in names if set(ood_scorers.get_scorer(n).reference) <= set(reference)]
+    if not names:
+        raise ValueError(f"no scorer of {list(cfg.scorers) or 'the registry'} applies to "
+                         f"{ood_scorers.ScoringModel(model)!r}")
+    needs = sorted({q for n in names for q in ood_scorers.get_scorer(n).needs})
+    quantities = ood_scorers.compute_quantities(
+        model, images, needs, background=background, importance_samples=cfg.importance_samples,
+        seed=cfg.seed, batch_size=cfg.score_batch_size)
+    scores = ood_scorers.score(names, quantities, reference)
+    is_ood = np.asarray(is_ood, bool)
+    out: dict[str, Any] = {
+        "scorers": {n: ood_metrics.detection_metrics(s, is_ood) for n, s in scores.items()},
+        "typicality_batch": None, "entropy_nats": reference.get("entropy_nats"),
+        "mean_nll_in": None, "mean_nll_ood": None, "scores": scores}
+    if "nll" in quantities:
+        nll = quantities["nll"]
+        out.update(mean_nll_in=float(nll[~is_ood].mean()), mean_nll_ood=float(nll[is_ood].mean()))
+        if "entropy_nats" in reference:
+            size = min(cfg.typicality_batch_size, int(is_ood.sum()), int((~is_ood).sum()),
+                       len(reference["bootstrap_nll"]))
+            out["typicality_batch"] = typicality.batch_test(
+                nll[~is_ood], nll[is_ood], reference["bootstrap_nll"],
+                reference["entropy_nats"], size, alpha=cfg.typicality_alpha,
+                num_bootstrap=cfg.bootstrap_samples, seed=cfg.seed)
+    return out
+
+
+def _settings(entry: OODModel, held_out: int, cfg: OODConfig) -> dict:
+    """What a stored record must match to be reused by ``resume``."""
+    ignored = {"profile", "models", "classes", "resume", "verbose"}
+    return to_json({"model": dataclasses.asdict(entry), "held_out": held_out,
+                    "config": {k: v for k, v in dataclasses.asdict(cfg).items()
+                               if k not in ignored}})
+
+
+def _train_one(entry: OODModel, held_out: int, cfg: OODConfig, run_dir: str, export_root: str,
+               export_name: str, seconds: float, perturb: float) -> tuple[Any, dict]:
+    """Train (or, when its run finished before, reuse) one model; returns (scorable, info)."""
+    config = model_config(entry, cfg)
+    finished = os.path.join(run_dir, "metrics.json")
+    if cfg.resume and os.path.exists(finished):  # trained before; the scoring was interrupted
+        with open(finished) as f:
+            trained = json.load(f)
+    else:
+        trained = train(entry.model, config, TrainConfig(
+            dataset=cfg.dataset, binarize=entry.binarize, exclude_classes=(held_out,),
+            perturb_probability=perturb, batch_size=cfg.batch_size, train_steps=cfg.train_steps,
+            max_train_seconds=seconds, learning_rate=cfg.learning_rate, seed=cfg.seed,
+            output_dir=run_dir, resume=cfg.resume, steps_per_epoch=cfg.steps_per_epoch,
+            checkpoint_every=cfg.steps_per_epoch, keep_checkpoints=1, eval_batches=1,
+            sample_images=0, export=cfg.export, export_root=export_root, export_name=export_name,
+            verbose=cfg.verbose), run_name=export_name)
+    info = {"step": trained["step"], "train_seconds": trained["train_seconds"],
+            "test_metrics": trained["test"], "export_path": trained["export_path"],
+            "perturb_probability": perturb}
+    if trained["export_path"]:
+        return load_exported(trained["export_path"]), info
+    spec = data.get_spec(cfg.dataset, binarize=entry.binarize)
+    model = build_model(entry.model, spec, seed=cfg.seed, **config)
+    model.build_for()
+    model.compile_for_training(cfg.learning_rate)
+    if not CheckpointStore(os.path.join(run_dir, "checkpoints")).restore(model):
+        raise FileNotFoundError(f"no checkpoint under {run_dir}")
+    return model, info
+
+
+def run_class(entry: OODModel, held_out: int, cfg: OODConfig, output_dir: str,
+              test: Mapping[str, np.ndarray]) -> dict:
+    """Train, score and record ``entry`` with class ``held_out`` left out (see module doc).
+
+    ``test`` holds the stratified test subset: ``"gray"`` and ``"binary"`` uint8 images
+    ``[N, H, W, C]`` and ``"labels"`` ``[N]``. Returns the record (without the settings).
+    """
+    record_path = os.path.join(output_dir, "records", entry.name, f"class_{held_out}.json")
+    settings = _settings(entry, held_out, cfg)
+    if cfg.resume and os.path.exists(record_path):
+        with open(record_path) as f:
+            saved = json.load(f)
+        if saved.pop("settings", None) == settings:
+            return saved
+    began = time.monotonic()
+    run_root = os.path.join(output_dir, "runs", entry.name, f"class_{held_out}")
+    export_root = os.path.join(output_dir, "exports")
+    name = f"{entry.name}_class{held_out}"
+    model, train_info = _train_one(entry, held_out, cfg, os.path.join(run_root, "model"),
+                                   export_root, name, cfg.max_train_seconds, 0.0)
+    background, background_info = None, None
+    wants_ratio = not cfg.scorers or "likelihood_ratio" in cfg.scorers
+    if cfg.background and wants_ratio and "nll" in ood_scorers.ScoringModel(model).quantities:
+        background, background_info = _train_one(
+            entry, held_out, cfg, os.path.join(run_root, "background"), export_root,
+            f"{name}_background", cfg.background_seconds, cfg.perturb_probability)
+    images = test["binary"] if entry.binarize else test["gray"]
+    reference, _ = load_arrays(cfg.dataset, "validation", limit=cfg.reference_examples,
+                               binarize=entry.binarize, seed=cfg.seed,
+                               exclude_classes=(held_out,))
+    scoring_began = time.monotonic()
+    result = evaluate_scores(model, images, test["labels"] == held_out, reference, cfg,
+                             background=background)
+    result.pop("scores")
+    record = {"model": entry.name, "label": entry.label, "registry_model": entry.model,
+              "model_config": model_config(entry, cfg), "binarized": entry.binarize,
+              "held_out": held_out, "train": train_info, "background": background_info,
+              **result, "score_seconds": time.monotonic() - scoring_began,
+              "seconds": time.monotonic() - began}
+    write_json(record_path, {**record, "settings": settings})
+    return to_json(record)
+
+
+def summarize_records(records: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
+    """``{model: {"label", "scorers": {scorer: {"per_class": {c: metrics}, "mean", "median"}},
+    "typicality_batch": {...same...}}}`` over the records of several classes."""
+    models: dict[str, Any] = {}
+    for rec in records:
+        entry = models.setdefault(rec["model"], {"label": rec["label"], "scorers": {},
+                                                 "typicality_batch": {"per_class": {}}})
+        for scorer, values in rec["scorers"].items():
+            entry["scorers"].setdefault(scorer, {"per_class": {}})["per_class"][
+                str(rec["held_out"])] = values
+        if rec.get("typicality_batch"):
+            entry["typicality_batch"]["per_class"][str(rec["held_out"])] = rec["typicality_batch"]
+    for entry in models.values():
+        for block in [*entry["scorers"].values(), entry["typicality_batch"]]:
+            names = ood_metrics.METRIC_NAMES + (("tpr", "fpr") if block is
+                                                entry["typicality_batch"] else ())
+            block.update(ood_metrics.summarize(block["per_class"], names))
+        if not entry["typicality_batch"]["per_class"]:
+            entry["typicality_batch"] = None
+    return models
+
+
+def run_protocol(overrides: Mapping[str, Any] | OODConfig | None, output_dir: str,
+                 name: str = "") -> dict:
+    """Run the protocol for ``cfg.models`` x ``cfg.classes`` and write the summary files.
+
+    ``overrides`` are :class:`OODConfig` fields (or a resolved config). ``name`` prefixes the
+    summary files (default ``ood_<dataset>``). Returns the summary record: ``config``,
+    ``dataset``, ``class_names``, ``models`` (:func:`summarize_records`), ``records``, ``files``,
+    ``seconds``, ``machine``.
+    """
+    from tfgen.experiments.ood import report
+
+    cfg = overrides if isinstance(overrides, OODConfig) else resolve(overrides)
+    spec = data.get_spec(cfg.dataset)
+    if spec.num_classes < 2 or spec.kind != "image":
+        raise ValueError(f"leave-one-class-out needs a labelled image dataset; {cfg.dataset!r} "
+                         f"has {spec.num_classes} classes ({spec.kind})")
+    classes = list(cfg.classes) or list(range(spec.num_classes))
+    bad = [c for c in classes if not 0 <= c < spec.num_classes]
+    if bad:
+        raise ValueError(f"classes {bad} are not labels of {cfg.dataset!r} (0..."
+                         f"{spec.num_classes - 1})")
+    entries = [get_ood_model(m) for m in cfg.models]
+    name = name or f"ood_{cfg.dataset.replace(':', '_').replace('/', '_')}"
+    began = time.monotonic()
+    gray, labels = load_arrays(cfg.dataset, "test", seed=cfg.seed)
+    chosen = stratified_indices(labels, cfg.test_examples, cfg.seed)
+    test = {"gray": gray[chosen], "labels": labels[chosen]}
+    if any(e.binarize for e in entries):
+        test["binary"] = load_arrays(cfg.dataset, "test", binarize=True, seed=cfg.seed)[0][chosen]
+    records = []
+    for entry in entries:
+        for c in classes:
+            print(f"[ood] {entry.name}: held-out class {c}", file=sys.stderr, flush=True)
+            records.append(run_class(entry, c, cfg, output_dir, test))
+    summary = {"name": name, "dataset": cfg.dataset, "classes": classes,
+               "class_names": class_names(cfg.dataset, spec.num_classes),
+               "config": dataclasses.asdict(cfg), "models": summarize_records(records),
+               "records": records, "seconds": time.monotonic() - began,
+               "machine": machine_info()}
+    summary["files"] = report.write_report(summary, output_dir, name)
+    write_json(os.path.join(output_dir, f"{name}.json"), summary)
+    return to_json(summary)
+
+
+def score_datasets(saved_model: str, in_dataset: str, out_dataset: str, cfg: OODConfig, *,
+                   background_saved_model: str = "", binarize: bool = False,
+                   in_split: str = "test", out_split: str = "test",
+                   reference_split: str = "validation") -> dict:
+    """Score ``in_dataset`` (negatives) against ``out_dataset`` (positives) with an export.
+
+    Each set contributes its first ``cfg.test_examples`` images of its split (0: all); the
+    typicality reference is ``cfg.reference_examples`` images of ``in_dataset``'s
+    ``reference_split``. ``binarize`` applies the frozen binarization to every set (for models
+    trained on binarized data). Returns the same metrics as :func:`run_protocol`'s records.
+    """
+    model = load_exported(saved_model)
+    background = load_exported(background_saved_model) if background_saved_model else None
+    shape = tuple(model.image_shape)
+    sets = {}
+    for role, name, split, limit in (("in", in_dataset, in_split, cfg.test_examples),
+                                     ("out", out_dataset, out_split, cfg.test_examples),
+                                     ("reference", in_dataset, reference_split,
+                                      cfg.reference_examples)):
+        images, _ = load_arrays(name, split, limit=limit, binarize=binarize, seed=cfg.seed)
+        if tuple(images.shape[1:]) != shape:
+            raise ValueError(f"the SavedModel at {model.path} models images {list(shape)} (H, W, "
+                             f"C) but {role} dataset {name!r} yields {list(images.shape[1:])}")
+        sets[role] = images
+    images = np.concatenate([sets["in"], sets["out"]])
+    is_ood = np.r_[np.zeros(len(sets["in"]), bool), np.ones(len(sets["out"]), bool)]
+    result = evaluate_scores(model, images, is_ood, sets["reference"], cfg, background)
+    result.pop("scores")
+    return to_json({"saved_model": model.path, "background_saved_model": background_saved_model
+                    or None, "in_dataset": in_dataset, "out_dataset": out_dataset,
+                    "in_split": in_split, "out_split": out_split, "binarize": binarize,
+                    "in_count": len(sets["in"]), "out_count": len(sets["out"]), **result})

@@ -1,0 +1,147 @@
+"""The protocol's Markdown table (thesis Tables 4.1/4.2 layout) and bar chart.
+
+Numbers are AUPR percentages (average precision with the held-out class positive) unless the
+heading says otherwise; ``skew`` is the positive rate, the AUPR of a random scorer.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from typing import Any
+
+import numpy as np
+
+from tfgen.evaluation.ood.scorers import get_scorer, scorer_names
+from tfgen.experiments.studies.common import Figure, save_figure, write_text
+
+PRIMARY = "average_precision"
+
+
+def _pct(value: float | None) -> str:
+    return "—" if value is None else f"{100.0 * value:.2f}"
+
+
+def _scorers_in(models: Mapping[str, Any]) -> list[str]:
+    present = {s for m in models.values() for s in m["scorers"]}
+    return [s for s in scorer_names() if s in present]
+
+
+def thesis_scorer(model: Mapping[str, Any]) -> str:
+    """The thesis' own score of a summarized model: ``nll`` for likelihood models, else
+    ``critic``."""
+    return "nll" if "nll" in model["scorers"] else "critic"
+
+
+def class_table(summary: Mapping[str, Any], scorers: list[str] | None = None,
+                metric: str = PRIMARY) -> str:
+    """Rows = held-out class (then mean and median), columns = model x scorer; skew beside."""
+    models, names = summary["models"], summary["class_names"]
+    columns = [(m, s) for m in models for s in (scorers or _scorers_in(models))
+               if s in models[m]["scorers"]]
+    head = ["OOD class", "skew"] + [f"{models[m]['label']} {s}" for m, s in columns]
+    lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+    skew = {}
+    for m in models.values():
+        for s in m["scorers"].values():
+            for c, v in s["per_class"].items():
+                skew[c] = v["skew"]
+    for c in summary["classes"]:
+        cells = [f"{c} {names[c]}", _pct(skew.get(str(c)))]
+        cells += [_pct(models[m]["scorers"][s]["per_class"].get(str(c), {}).get(metric))
+                  for m, s in columns]
+        lines.append("| " + " | ".join(cells) + " |")
+    for stat in ("mean", "median"):
+        values = list(skew.values())
+        cells = [f"**{stat}**", _pct(float(getattr(np, stat)(values)) if values else None)]
+        cells += [_pct(models[m]["scorers"][s][stat].get(metric)) for m, s in columns]
+        lines.append("| " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
+def summary_table(summary: Mapping[str, Any], metric: str = PRIMARY) -> str:
+    """Rows = models, columns = scorers; cells = mean (median) over the held-out classes."""
+    models = summary["models"]
+    scorers = _scorers_in(models)
+    lines = ["| model | " + " | ".join(scorers) + " | batch typicality TPR / FPR |",
+             "|" + "---|" * (len(scorers) + 2)]
+    for m in models.values():
+        cells = [m["label"]]
+        for s in scorers:
+            block = m["scorers"].get(s)
+            cells.append("—" if block is None else
+                         f"{_pct(block['mean'].get(metric))} ({_pct(block['median'].get(metric))})")
+        batch = m.get("typicality_batch")
+        cells.append("—" if not batch else
+                     f"{_pct(batch['mean'].get('tpr'))} / {_pct(batch['mean'].get('fpr'))}")
+        lines.append("| " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
+def markdown(summary: Mapping[str, Any]) -> str:
+    """The whole Markdown report: summary of means, the thesis table, one table per scorer."""
+    models = summary["models"]
+    thesis = [m for m in models]
+    parts = [f"# Leave-one-class-out OOD detection on {summary['dataset']}", "",
+             "AUPR % (average precision, held-out class = positive); chance = skew.", "",
+             "## Mean (median) AUPR % over held-out classes", "", summary_table(summary), "",
+             "## Thesis layout (Table 4.1): each model's own score", "",
+             _thesis_table(summary, thesis), ""]
+    for s in _scorers_in(models):
+        parts += [f"## {s}: {get_scorer(s).description}", "", class_table(summary, [s]), ""]
+    parts += ["## Mean AUROC % / FPR at 95% TPR %", "",
+              summary_table(summary, "auroc"), "", summary_table(summary, "fpr_at_95_tpr"), ""]
+    return "\n".join(parts)
+
+
+def _thesis_table(summary: Mapping[str, Any], model_names: list[str]) -> str:
+    """Table 4.1's columns: one per model, with the thesis' score (NLL or critic logit)."""
+    sub = dict(summary)
+    models = summary["models"]
+    sub["models"] = {m: {**models[m], "scorers": {thesis_scorer(models[m]): models[m]["scorers"][
+        thesis_scorer(models[m])]}} for m in model_names}
+    table = class_table(sub)
+    return table.replace(" nll |", " |").replace(" critic |", " |")
+
+
+def chart(summary: Mapping[str, Any], path: str) -> str:
+    """Bar chart PNG: (left) per-class AUPR of each model's thesis score, (right) mean AUPR of
+    every (model, scorer) with the chance level."""
+    models, names = summary["models"], summary["class_names"]
+    classes = summary["classes"]
+    fig = Figure(figsize=(14, 4.8), layout="constrained")
+    left, right = fig.subplots(1, 2, width_ratios=[3, 2])
+    width = 0.8 / max(1, len(models))
+    skews = []
+    for i, m in enumerate(models.values()):
+        block = m["scorers"][thesis_scorer(m)]
+        values = [100 * block["per_class"].get(str(c), {}).get(PRIMARY, np.nan) for c in classes]
+        left.bar(np.arange(len(classes)) + (i - (len(models) - 1) / 2) * width, values, width,
+                 label=f"{m['label']} ({thesis_scorer(m)})")
+        skews += [v["skew"] for v in block["per_class"].values()]
+    chance = 100 * float(np.mean(skews)) if skews else 10.0
+    for ax in (left, right):
+        ax.axhline(chance, color="k", ls="--", lw=1, label="chance (skew)")
+        ax.set_ylabel("AUPR %")
+    left.set_xticks(np.arange(len(classes)), [names[c] for c in classes], rotation=30,
+                    ha="right")
+    left.set_title("per held-out class, thesis scores")
+    left.legend(fontsize=8)
+    scorers = _scorers_in(models)
+    width = 0.8 / max(1, len(scorers))
+    for j, s in enumerate(scorers):
+        values = [100 * m["scorers"][s]["mean"][PRIMARY] if s in m["scorers"] else np.nan
+                  for m in models.values()]
+        right.bar(np.arange(len(models)) + (j - (len(scorers) - 1) / 2) * width, values, width,
+                  label=s)
+    right.set_xticks(np.arange(len(models)), [m["label"] for m in models.values()])
+    right.set_title("mean over held-out classes, every scorer")
+    right.legend(fontsize=8)
+    return save_figure(fig, path)
+
+
+def write_report(summary: Mapping[str, Any], output_dir: str, name: str) -> list[str]:
+    """Write ``<name>.md`` and ``<name>.png`` under ``output_dir``; returns their paths."""
+    md = os.path.join(output_dir, f"{name}.md")
+    write_text(md, markdown(summary))
+    return [md, chart(summary, os.path.join(output_dir, f"{name}.png"))]
