@@ -273,8 +273,8 @@ def run_protocol(overrides: Mapping[str, Any] | OODConfig | None, output_dir: st
     if any(e.binarize for e in entries):
         test["binary"] = load_arrays(cfg.dataset, "test", binarize=True, seed=cfg.seed)[0][chosen]
     records = []
-    for entry in entries:
-        for c in classes:
+    for c in classes:  # class-major: a partial run covers every model for its classes
+        for entry in entries:
             print(f"[ood] {entry.name}: held-out class {c}", file=sys.stderr, flush=True)
             records.append(run_class(entry, c, cfg, output_dir, test))
     summary = {"name": name, "dataset": cfg.dataset, "classes": classes,

@@ -1,0 +1,172 @@
+"""OOD scorers: the registry, the sign convention (higher = more OOD) of every scorer, input
+complexity's units, typicality's bootstrap, live and SavedModel-like models alike."""
+
+import math
+
+import numpy as np
+import pytest
+import tensorflow as tf
+
+from tfgen.data.transforms import perturb_pixels
+from tfgen.evaluation.ood import (
+    ScoringModel,
+    applicable_scorers,
+    complexity,
+    compute_quantities,
+    detection_metrics,
+    get_scorer,
+    reference_statistics,
+    score,
+    scorer_names,
+    typicality,
+)
+from tfgen.experiments.ood import load_arrays
+
+
+class BernoulliFake:
+    """A factorized Bernoulli density fitted to images, behind ExportedModel's interface."""
+
+    methods = ("log_prob", "sample")
+    image_shape = (28, 28, 1)
+
+    def __init__(self, images):
+        self.p = np.clip((np.asarray(images) >= 128).mean(axis=0), 0.02, 0.98)
+
+    def log_prob(self, images):
+        x = np.asarray(images) >= 128
+        lp = np.where(x, np.log(self.p), np.log1p(-self.p)).sum(axis=(1, 2, 3))
+        return {"log_prob": lp.astype(np.float32)}
+
+
+class LatentFake(BernoulliFake):
+    methods = ("importance_weighted_log_prob", "log_prob")
+
+    def __init__(self, images):
+        super().__init__(images)
+        self.calls = []
+
+    def importance_weighted_log_prob(self, images, num_samples, seed):
+        self.calls.append((num_samples, seed))
+        return self.log_prob(images)
+
+
+class CriticFake(BernoulliFake):
+    """A 'discriminator' whose logit is high on data-like images."""
+
+    methods = ("critic", "sample")
+
+    def call(self, method, images):
+        assert method == "critic"
+        return {"critic": self.log_prob(images)["log_prob"] / 784.0 + 0.3}
+
+
+@pytest.fixture(scope="module")
+def images():
+    train, _ = load_arrays("fashion_mnist", "train", limit=1500, binarize=True)
+    test, _ = load_arrays("fashion_mnist", "test", limit=300, binarize=True)
+    rng = np.random.default_rng(0)
+    noise = (rng.random((100, 28, 28, 1)) < 0.5).astype(np.uint8) * 255
+    background_train = perturb_pixels(tf.constant(train), 0.3, 5).numpy()
+    return {"train": train, "test": test, "noise": noise, "blank": np.zeros_like(noise),
+            "background_train": background_train}
+
+
+def _scores(images, ood_key):
+    model = BernoulliFake(images["train"])
+    background = BernoulliFake(images["background_train"])
+    critic = CriticFake(images["train"])
+    data, ood = images["test"][:200], images[ood_key]
+    both = np.concatenate([data, ood])
+    is_ood = np.r_[np.zeros(len(data), bool), np.ones(len(ood), bool)]
+    reference = reference_statistics(model, images["test"][200:])
+    names = applicable_scorers(model, has_background=True)
+    needs = {q for n in names for q in get_scorer(n).needs}
+    quantities = compute_quantities(model, both, needs, background=background, batch_size=64)
+    out = score(names, quantities, reference)
+    out.update(score(["critic"], compute_quantities(critic, both, ["critic"])))
+    return out, is_ood
+
+
+def test_noise_scores_higher_than_data(images):
+    scores, is_ood = _scores(images, "noise")
+    assert set(scores) == set(scorer_names())
+    for name in ("nll", "critic", "typicality", "likelihood_ratio"):
+        auroc = detection_metrics(scores[name], is_ood)["auroc"]
+        assert auroc > 0.95, f"{name}: AUROC {auroc} on data vs noise (sign flipped?)"
+
+
+def test_blank_images_fool_raw_likelihood_not_complexity_or_typicality(images):
+    scores, is_ood = _scores(images, "blank")
+    # Blank images are *more* likely than data under a density fitted to Fashion-MNIST ...
+    for name in ("nll", "critic"):
+        assert detection_metrics(scores[name], is_ood)["auroc"] < 0.05
+    # ... the input-complexity and typicality corrections call them out.
+    for name in ("complexity_png", "complexity_webp"):
+        auroc = detection_metrics(scores[name], is_ood)["auroc"]
+        assert auroc > 0.95, f"{name}: AUROC {auroc} on data vs blank images (sign flipped?)"
+    assert detection_metrics(scores["typicality"], is_ood)["auroc"] > 0.8
+
+
+def test_latent_models_use_the_importance_weighted_bound(images):
+    model = LatentFake(images["train"])
+    q = compute_quantities(model, images["test"][:130], ["nll"], importance_samples=7, seed=3,
+                           batch_size=64)
+    assert model.calls == [(7, 3), (7, 4), (7, 5)]  # K and a seed per batch
+    np.testing.assert_allclose(q["nll"], -model.log_prob(images["test"][:130])["log_prob"],
+                               rtol=1e-6)
+
+
+def test_registry_errors_and_applicability(images):
+    with pytest.raises(ValueError, match="valid names"):
+        get_scorer("entropy")
+    model, critic = BernoulliFake(images["train"]), CriticFake(images["train"])
+    assert "likelihood_ratio" not in applicable_scorers(model)
+    assert applicable_scorers(critic) == ["critic"]
+    assert ScoringModel(critic).quantities == ("critic",)
+    with pytest.raises(ValueError, match="background model"):
+        compute_quantities(model, images["test"][:4], ["background_nll"])
+    with pytest.raises(ValueError, match="no likelihood"):
+        ScoringModel(critic).nll(images["test"][:4], 1, 0)
+    with pytest.raises(ValueError, match="expected uint8 images"):
+        compute_quantities(model, images["test"][:4, :14], ["nll"])
+    with pytest.raises(ValueError, match="needs"):
+        score(["typicality"], {"nll": np.zeros(3)}, {})
+
+
+def test_input_complexity_units():
+    rng = np.random.default_rng(1)
+    flat = np.full((1, 28, 28, 1), 90, np.uint8)
+    noisy = rng.integers(0, 256, (1, 28, 28, 1), dtype=np.uint8)
+    both = np.concatenate([flat, noisy])
+    png = complexity.png_bits(both)
+    assert png[0] == 8 * len(tf.io.encode_png(flat[0], compression=9).numpy())  # bits, not bytes
+    assert np.all(png % 8 == 0)
+    webp = complexity.webp_bits(both)
+    for bits in (png, webp):
+        assert bits[0] < bits[1]
+        # random bytes cannot be compressed below 8 bits per subpixel
+        assert bits[1] >= 8 * 28 * 28
+    assert webp[1] < png[1] * 1.2  # the stronger coder is not much worse on noise
+    # S = NLL in bits - L in bits: 1000 bits of NLL given in nats, 300 bits compressed.
+    assert complexity.input_complexity_score([1000 * math.log(2)], [300])[0] == pytest.approx(700)
+    with pytest.raises(ValueError, match="valid"):
+        complexity.compressed_bits(both, "gzip")
+    with pytest.raises(ValueError, match="uint8 images"):
+        complexity.png_bits(both.astype(np.float32))
+
+
+def test_typicality_bootstrap_threshold_and_batch_test():
+    rng = np.random.default_rng(0)
+    heldout = rng.normal(100.0, 5.0, 4000)
+    entropy = typicality.estimate_entropy(heldout[:2000])
+    eps = typicality.bootstrap_threshold(heldout[2000:], entropy, 25, alpha=0.05,
+                                         num_bootstrap=2000, seed=1)
+    assert eps == pytest.approx(1.96 * 5.0 / 5.0, rel=0.15)  # |mean - H| ~ |N(0, sigma/sqrt(M))|
+    in_nll = rng.normal(100.0, 5.0, 1000)
+    simpler = rng.normal(96.0, 5.0, 300)  # OOD with HIGHER likelihood: a two-sided test flags it
+    out = typicality.batch_test(in_nll, simpler, heldout[2000:], entropy, 25, alpha=0.05,
+                                num_batches=200, num_bootstrap=2000, seed=2)
+    assert out["fpr"] < 0.12 and out["tpr"] > 0.9 and out["auroc"] > 0.95
+    np.testing.assert_allclose(typicality.single_image_score([90.0, 110.0], 100.0), [10, 10])
+    with pytest.raises(ValueError, match="batch_size"):
+        typicality.batch_statistics(in_nll[:5], 100.0, 10, 3)
