@@ -170,3 +170,34 @@ def test_typicality_bootstrap_threshold_and_batch_test():
     np.testing.assert_allclose(typicality.single_image_score([90.0, 110.0], 100.0), [10, 10])
     with pytest.raises(ValueError, match="batch_size"):
         typicality.batch_statistics(in_nll[:5], 100.0, 10, 3)
+
+
+def test_live_models_answer_like_exports():
+    from tfgen import data
+    from tfgen.models import build_model
+
+    spec = data.get_spec("fashion_mnist")
+    gan = build_model("gan", spec, seed=0, loss="dcgan", generator_dim=8, critic_dim=8)
+    gan.build_for()
+    x = np.random.default_rng(0).integers(0, 256, (5, 28, 28, 1), dtype=np.uint8)
+    assert applicable_scorers(gan) == ["critic"]  # no likelihood, no complexity
+    q = compute_quantities(gan, x, ["critic"], batch_size=2)
+    np.testing.assert_allclose(q["critic"], gan.critic(tf.constant(x)).numpy(), rtol=1e-5)
+    np.testing.assert_allclose(score(["critic"], q)["critic"], -q["critic"])  # logit high = data
+    pixelcnn = build_model("pixelcnn", data.get_spec("fashion_mnist", binarize=True), seed=0,
+                           ar_layers=1, filters=4)
+    pixelcnn.build_for()
+    nll = compute_quantities(pixelcnn, x, ["nll"], batch_size=3)["nll"]
+    np.testing.assert_allclose(nll, -pixelcnn.log_prob(tf.constant(x)).numpy(), rtol=1e-5)
+
+
+def test_perturbation_rate_and_determinism():
+    x = tf.zeros((8, 28, 28, 1), tf.uint8)
+    a, b = perturb_pixels(x, 0.2, 3), perturb_pixels(x, 0.2, 3)
+    np.testing.assert_array_equal(a.numpy(), b.numpy())  # stateless: same seed, same noise
+    changed = float(tf.reduce_mean(tf.cast(a > 0, tf.float32)))
+    assert changed == pytest.approx(0.2 * 255 / 256, abs=0.02)  # a draw of 0 leaves it unchanged
+    assert not np.array_equal(a.numpy(), perturb_pixels(x, 0.2, 4).numpy())
+    np.testing.assert_array_equal(perturb_pixels(x + 7, 0.0, 3).numpy(), (x + 7).numpy())
+    with pytest.raises(ValueError, match=r"\[0, 1\]"):
+        perturb_pixels(x, 1.5, 0)

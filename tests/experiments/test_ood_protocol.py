@@ -1,0 +1,132 @@
+"""The leave-one-class-out protocol end to end on real Fashion-MNIST (tiny models, two held-out
+classes): training data without the held-out class, JSON + table + chart, resume, and scoring an
+``npz:`` OOD set through a SavedModel export (``train/ood.py``'s second mode)."""
+
+import json
+import os
+
+import numpy as np
+import pytest
+
+from tfgen import data
+from tfgen.experiments.ood import (
+    get_ood_model,
+    model_config,
+    protocol,
+    resolve,
+    run_protocol,
+    score_datasets,
+)
+from tfgen.export import export_model
+from tfgen.models import build_model
+from tfgen.training.checkpoints import CheckpointStore
+
+CLASSES = (1, 5)  # Trouser, Sandal
+
+
+@pytest.fixture(scope="module")
+def run(tmp_path_factory):
+    out = str(tmp_path_factory.mktemp("ood"))
+    cfg = resolve({"profile": "smoke", "models": ("vae",), "classes": CLASSES,
+                   "train_steps": 15, "steps_per_epoch": 15, "background": True,
+                   "export": False, "resume": True})
+    calls = []
+    real_train = protocol.train
+
+    def spy(model, config, train_cfg, run_name=None):
+        calls.append(train_cfg)
+        return real_train(model, config, train_cfg, run_name)
+
+    mp = pytest.MonkeyPatch()
+    mp.setattr(protocol, "train", spy)
+    try:
+        summary = run_protocol(cfg, out, "ood_test")
+    finally:
+        mp.undo()
+    return {"out": out, "cfg": cfg, "summary": summary, "calls": calls}
+
+
+def test_training_data_has_no_image_of_the_held_out_class(run):
+    # the model and its likelihood-ratio background model, per held-out class
+    assert sorted(c.exclude_classes for c in run["calls"]) == [(1,), (1,), (5,), (5,)]
+    assert sorted(c.perturb_probability for c in run["calls"]) == [0, 0, 0.2, 0.2]
+    train_cfg = run["calls"][0]
+    (held_out,) = train_cfg.exclude_classes
+    for split in ("train", "validation"):  # what the trainer loads (binarization keeps labels)
+        ds, _ = data.load(train_cfg.dataset, split, exclude_classes=(held_out,),
+                          seed=train_cfg.seed)
+        labels = np.concatenate(list(ds.map(lambda x, y: y).batch(60000).as_numpy_iterator()))
+        assert len(labels) > 5000 and held_out not in labels
+        assert set(np.unique(labels)) == set(range(10)) - {held_out}
+
+
+def test_writes_json_table_and_chart(run):
+    out, summary = run["out"], run["summary"]
+    with open(os.path.join(out, "ood_test.json")) as f:
+        record = json.load(f)
+    assert record["classes"] == list(CLASSES)
+    vae = record["models"]["vae"]
+    assert set(vae["scorers"]) == {"nll", "complexity_png", "complexity_webp", "typicality",
+                                   "likelihood_ratio"}
+    for block in vae["scorers"].values():
+        assert set(block["per_class"]) == {"1", "5"}
+        for metrics in block["per_class"].values():
+            assert metrics["count"] == 200 and metrics["ood_count"] == 20
+            assert metrics["skew"] == pytest.approx(0.1)
+            assert 0.0 <= metrics["average_precision"] <= 1.0
+        mean = np.mean([m["average_precision"] for m in block["per_class"].values()])
+        assert block["mean"]["average_precision"] == pytest.approx(mean)
+    assert vae["typicality_batch"]["mean"]["tpr"] is not None
+    for rec in record["records"]:
+        assert rec["train"]["perturb_probability"] == 0.0
+        assert rec["background"]["perturb_probability"] == pytest.approx(0.2)
+    with open(os.path.join(out, "ood_test.md")) as f:
+        table = f.read()
+    for row in ("| 1 Trouser |", "| 5 Sandal |", "| **mean** |", "| **median** |"):
+        assert row in table
+    assert "| OOD class | skew | VAE |" in table  # Table 4.1's layout
+    with open(os.path.join(out, "ood_test.png"), "rb") as f:
+        assert f.read(8) == b"\x89PNG\r\n\x1a\n"
+    assert sorted(summary["files"]) == sorted(
+        os.path.join(out, f"ood_test.{ext}") for ext in ("md", "png"))
+
+
+def test_resume_trains_nothing(run, monkeypatch):
+    def fail(*args, **kwargs):
+        raise AssertionError("resume retrained a finished (model, class) pair")
+
+    monkeypatch.setattr(protocol, "train", fail)
+    again = run_protocol(run["cfg"], run["out"], "ood_test")
+    assert again["models"] == run["summary"]["models"]
+
+
+def test_npz_ood_set_scored_through_a_saved_model(run, tmp_path):
+    cfg = run["cfg"]
+    model = build_model("vae", data.get_spec("fashion_mnist", binarize=True), seed=cfg.seed,
+                        **model_config(get_ood_model("vae"), cfg))
+    model.build_for()
+    run_dir = os.path.join(run["out"], "runs", "vae", "class_1", "model")
+    assert CheckpointStore(os.path.join(run_dir, "checkpoints")).restore(model) == 15
+    export = export_model(model, root=str(tmp_path / "exports"), name="vae_class1")
+    rng = np.random.default_rng(0)
+    noise = rng.integers(180, 256, (60, 28, 28), dtype=np.uint8)  # all on once binarized
+    path = tmp_path / "bright.npz"
+    np.savez(path, x=noise, x_test=noise)
+    cfg = resolve({"profile": "smoke", "test_examples": 100, "reference_examples": 40})
+    result = score_datasets(export, "fashion_mnist", f"npz:{path}", cfg, binarize=True)
+    assert (result["in_count"], result["out_count"]) == (100, 60)
+    assert set(result["scorers"]) == {"nll", "complexity_png", "complexity_webp", "typicality"}
+    assert result["scorers"]["nll"]["skew"] == pytest.approx(60 / 160)
+    assert result["scorers"]["nll"]["auroc"] > 0.95  # nothing like the data
+    assert result["mean_nll_ood"] > result["mean_nll_in"]
+    small = tmp_path / "small.npz"
+    np.savez(small, x=noise[:, :14, :14], x_test=noise[:, :14, :14])
+    with pytest.raises(ValueError, match="models images"):
+        score_datasets(export, "fashion_mnist", f"npz:{small}", cfg)
+
+
+def test_unknown_names_list_the_valid_ones():
+    with pytest.raises(ValueError, match="valid names.*'pixelvae'"):
+        resolve({"models": ("vea",)})
+    with pytest.raises(ValueError, match="valid"):
+        resolve({"profile": "smoke", "bogus_field": 1})
