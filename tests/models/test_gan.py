@@ -56,8 +56,8 @@ def test_n_critic_critic_updates_per_generator_update():
 def test_each_critic_update_gets_its_own_minibatch():
     model = toy_gan(n_critic=5)
     x = tf.reshape(tf.range(40, dtype=tf.float32), [20, 2])
-    chunks, _ = model._split(x, None)
-    rows = [c.numpy()[:, 0] / 2 for c in chunks]
+    chunks, _ = model._split(x, None)  # [b, n_critic, ...]: minibatch t is chunks[:, t]
+    rows = [chunks[:, t].numpy()[:, 0] / 2 for t in range(5)]
     assert len(rows) == 5 and all(len(r) == 4 for r in rows)
     np.testing.assert_array_equal(np.sort(np.concatenate(rows)), np.arange(20))  # disjoint, all
     np.testing.assert_array_equal(rows[1], [1, 6, 11, 16])  # strided: t, t + n, ...

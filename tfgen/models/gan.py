@@ -277,8 +277,9 @@ class GAN(GenerativeModel):
         fake = self.generate(z, fake_labels, training)
         return self._critic_terms(x, labels, fake, fake_labels, eps, training, penalty=True)
 
-    def _split(self, x: tf.Tensor, labels) -> tuple[list[tf.Tensor], list]:
-        """The batch as n_critic minibatches: minibatch t = examples t, t+n, t+2n, ..."""
+    def _split(self, x: tf.Tensor, labels) -> tuple[tf.Tensor, tf.Tensor | None]:
+        """The batch as n_critic minibatches: ``[b, n_critic, ...]`` (and labels ``[b, n_critic]``
+        or None), minibatch t = ``[:, t]`` = examples t, t+n, t+2n, ..."""
         n = self.n_critic
         local = x.shape[0]
         if local is not None and local % n:
@@ -290,11 +291,9 @@ class GAN(GenerativeModel):
         tf.debugging.assert_equal(tf.shape(x)[0] % n, 0, message="batch % n_critic != 0")
         b = tf.shape(x)[0] // n
         xs = tf.reshape(x, tf.concat([[b, n], tf.shape(x)[1:]], 0))
-        chunks = [xs[:, t] for t in range(n)]
         if labels is None or not self.num_classes:
-            return chunks, [None] * n
-        ys = tf.reshape(labels, [b, n])
-        return chunks, [ys[:, t] for t in range(n)]
+            return xs, None
+        return xs, tf.reshape(labels, [b, n])
 
     def train_step(self, data):
         if self.critic_optimizer is None:
@@ -302,12 +301,16 @@ class GAN(GenerativeModel):
                              "(not model.compile) before fit")
         images, labels = self._unpack(data)
         num_replicas, _ = replica_info()
-        chunks, chunk_labels = self._split(self.to_network(images), labels)
-        b = tf.shape(chunks[0])[0]
+        xs, ys = self._split(self.to_network(images), labels)
+        b = tf.shape(xs)[0]
         minibatch = tf.cast(b * num_replicas, tf.float32)  # the global minibatch m
         seed = self.step_seed(0)
         critic_vars = self.critic_net.trainable_variables
-        for t, (x, y) in enumerate(zip(chunks, chunk_labels)):
+
+        def critic_update(t):
+            """Critic update t (an int32 scalar) on minibatch t."""
+            x = tf.gather(xs, t, axis=1)
+            y = None if ys is None else tf.gather(ys, t, axis=1)
             z, fake_labels, eps = self._noise(b, _fold(seed, 10 + t))
             fake = tf.stop_gradient(self.generate(z, fake_labels, training=True))
             with tf.GradientTape() as tape:
@@ -318,6 +321,15 @@ class GAN(GenerativeModel):
             self.critic_optimizer.apply(grads, critic_vars)
             metrics.pop("generator_loss")
             self._update(loss, metrics)
+            return t + 1
+
+        if tf.distribute.has_strategy():
+            # Optimizer updates synchronize replicas (merge_call), which a graph loop may not
+            # contain: unroll the n_critic updates in Python.
+            for t in range(self.n_critic):
+                critic_update(tf.constant(t))
+        else:  # one graph loop: the body is traced once, not n_critic times (faster tracing)
+            tf.while_loop(lambda t: t < self.n_critic, critic_update, [tf.constant(0)])
 
         z, fake_labels, _ = self._noise(b, _fold(seed, 1))
         gen_vars = self.generator.trainable_variables

@@ -9,7 +9,8 @@ profile. Each study documents which fields it reads; the rest are ignored.
 from __future__ import annotations
 
 import dataclasses
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 
 from tfgen.experiments.profiles import resolve_profile_config
 from tfgen.utils.config import field
@@ -39,6 +40,8 @@ class StudyConfig:
     depth: int = field(0, "hidden layers of the deep MLP nets (gradient_norms)")
     latent_dim: int = field(128, "dimensionality of z")
     learning_rate: float = field(0.0, "learning rate of both players (0: the loss' default)")
+    lr_decay: bool = field(False, "decay both learning rates linearly to 0 over `steps` "
+                                  "(mode_coverage)")
     gp_weight: float = field(0.0, "gradient penalty coefficient lambda (0: the model's, 10)")
     train_examples: int = field(0, "use only the first N training examples (0: all)")
     classifier_steps: int = field(1500, "training steps of the feature classifier (FD/score)")

@@ -12,7 +12,7 @@
   max_seconds, seed``.
 * :func:`mode_coverage` — modes covered and % high-quality samples (3 std of a mode) on
   ``8gaussians``/``25gaussians`` for each loss. Reads ``datasets, losses, steps, batch_size,
-  dim, latent_dim, num_samples, learning_rate, gp_weight, max_seconds, seed``.
+  dim, latent_dim, num_samples, learning_rate, lr_decay, gp_weight, max_seconds, seed``.
 """
 
 from __future__ import annotations
@@ -250,10 +250,11 @@ def mode_coverage(cfg: StudyConfig, output_dir: str) -> dict:
         centers = toy2d.centers(dataset)
         for j, loss in enumerate(cfg.losses):
             began = time.monotonic()
+            decay = {"lr_decay_steps": cfg.steps} if cfg.lr_decay else {}
             trainer = GanTrainer(dataset, {"loss": loss, "generator": "toy_mlp",
                                            "critic": "toy_mlp", "latent_dim": cfg.latent_dim,
                                            "generator_dim": cfg.dim, "critic_dim": cfg.dim,
-                                           **penalty_weight(cfg)},
+                                           **penalty_weight(cfg), **decay},
                                  batch_size=cfg.batch_size, seed=cfg.seed,
                                  learning_rate=cfg.learning_rate)
             logs = trainer.train(cfg.steps, cfg.max_seconds)
