@@ -76,12 +76,14 @@ def time_tfgen(name: str, batches: list[int]) -> dict:
     naive_sample(model, 1, 0)  # trace (and warm up) the naive sampler once
     for batch in batches:
         cached_sample(model, batch, 0, jit_compile=False)  # warm-up
-        cached_runs = [timed(lambda: cached_sample(model, batch, 1 + r, jit_compile=False))[0]
+        cached_runs = [timed(lambda b=batch, r=r: cached_sample(model, b, 1 + r,
+                                                               jit_compile=False))[0]
                        for r in range(FLAGS.repeats)]
-        naive_seconds, naive_images = timed(lambda: naive_sample(model, batch, 1))
+        naive_seconds, naive_images = timed(lambda b=batch: naive_sample(model, b, 1))
         cached_images = cached_sample(model, batch, 1, jit_compile=False).numpy()
         cached_sample(model, batch, 0, jit_compile=True)  # warm-up (XLA compilation)
-        xla_runs = [timed(lambda: cached_sample(model, batch, 1 + r, jit_compile=True))[0]
+        xla_runs = [timed(lambda b=batch, r=r: cached_sample(model, b, 1 + r,
+                                                            jit_compile=True))[0]
                     for r in range(FLAGS.repeats)]
         xla_images = cached_sample(model, batch, 1, jit_compile=True).numpy()
         cached, xla = statistics.median(cached_runs), statistics.median(xla_runs)
@@ -118,7 +120,7 @@ def main(argv):
     batches = [int(b) for b in FLAGS.batches]
     result = {"benchmark": "sampling_speed", "image_shape": list(SHAPE),
               "units": "seconds per batch (wall clock)",
-              "date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
+              "date": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
               "notes": NOTES, "machine": machine_info(), "tfgen": {}}
     for name in FLAGS.models:
         result["tfgen"][name] = time_tfgen(name, batches)

@@ -10,11 +10,11 @@ import pytest
 import tensorflow as tf
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "layers"))
-from causality_helpers import assert_causal, dependency_maps  # noqa: E402
+from causality_helpers import assert_causal, dependency_maps
 
-from tfgen.data import DatasetSpec  # noqa: E402
-from tfgen.models import GatedPixelCNN, PixelCNN, build_model  # noqa: E402
-from tfgen.sampling import cached_sample, naive_sample  # noqa: E402
+from tfgen.data import DatasetSpec
+from tfgen.models import GatedPixelCNN, PixelCNN, build_model
+from tfgen.sampling import cached_sample, naive_sample
 
 KINDS = {"pixelcnn": PixelCNN, "gated_pixelcnn": GatedPixelCNN}
 

@@ -21,8 +21,12 @@ import math
 import tensorflow as tf
 
 from tfgen.sampling.draws import draw_pixel, sampling_uniforms
-from tfgen.sampling.protocol import (compiled, likelihood_key, model_sampling_parts,
-                                     owned_function)
+from tfgen.sampling.protocol import (
+    compiled,
+    likelihood_key,
+    model_sampling_parts,
+    owned_function,
+)
 
 #: Columns drawn per iteration of the column loop (the largest divisor of W up to this).
 MAX_UNROLL = 4

@@ -11,8 +11,12 @@ import functools
 import tensorflow as tf
 
 from tfgen.sampling.draws import draw_pixel, sampling_uniforms
-from tfgen.sampling.protocol import (compiled, likelihood_key, model_sampling_parts,
-                                     owned_function)
+from tfgen.sampling.protocol import (
+    compiled,
+    likelihood_key,
+    model_sampling_parts,
+    owned_function,
+)
 
 
 def naive_sample_network(network, likelihood, image_shape, num_samples, seed,

@@ -14,11 +14,11 @@ A sampleable model (``tfgen.models.PixelCNN``, ``GatedPixelCNN``; PixelVAE's dec
 from __future__ import annotations
 
 import weakref
-from typing import Callable
+from collections.abc import Callable
 
 import tensorflow as tf
 
-_COMPILED: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
+_COMPILED: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
 
 def model_sampling_parts(model, num_samples, labels=None):

@@ -20,11 +20,12 @@ import dataclasses
 import os
 import sys
 import time
-from typing import Any, Callable, Mapping
+from collections.abc import Callable, Mapping
+from typing import Any
 
+from tfgen.experiments.profiles import PROFILES
 from tfgen.experiments.studies import latent_2d, nll_table, nll_vs_layers
 from tfgen.experiments.studies.common import write_json
-from tfgen.experiments.profiles import PROFILES
 from tfgen.experiments.studies.config import StudyConfig, resolve
 from tfgen.experiments.studies.knn import knn_error, knn_predict
 from tfgen.experiments.studies.runs import Measure, RunSpec, train_and_evaluate

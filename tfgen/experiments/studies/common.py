@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-
 import matplotlib
 
 matplotlib.use("Agg")  # studies run headless (CI, remote GPUs)
 
-from matplotlib.figure import Figure  # noqa: E402  (after choosing the backend)
+from matplotlib.figure import Figure
 
-from tfgen.experiments.records import atomic_write, to_json, write_json  # noqa: E402,F401
+from tfgen.experiments.records import atomic_write, to_json, write_json  # noqa: F401
 
 
 def write_text(path: str, text: str) -> None:

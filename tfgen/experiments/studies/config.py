@@ -10,7 +10,8 @@ only to the models whose config has that field.
 from __future__ import annotations
 
 import dataclasses
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 
 from tfgen.experiments.profiles import resolve_profile_config
 from tfgen.utils.config import field

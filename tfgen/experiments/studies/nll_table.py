@@ -62,8 +62,9 @@ def _cell(record: dict) -> str:
 
 def markdown(cfg: StudyConfig, records: list[dict]) -> str:
     """The table: model, NLL (nats), bits/dim, KL, training steps, thesis MNIST reference."""
-    lines = [f"Test NLL on `{cfg.dataset}` in nats per image ({records[0]['count']} test images; "
-             f"importance-weighted bound with K = {cfg.importance_samples} for latent models).",
+    lines = [(f"Test NLL on `{cfg.dataset}` in nats per image ({records[0]['count']} test "
+              f"images; importance-weighted bound with K = {cfg.importance_samples} for latent "
+              "models)."),
              "",
              "| Model | NLL test (nats) | bits/dim | KL (nats) | steps | thesis, MNIST |",
              "|---|---|---|---|---|---|"]
