@@ -62,6 +62,19 @@ def test_frechet_distance_is_finite_for_singular_covariances():
     assert np.isfinite(value) and value > 0
 
 
+def test_frechet_distance_of_few_samples_in_many_dimensions_matches_the_covariance_path():
+    # N1 * N2 < D^2 takes the sample-space path (singular values of A1 A2^T); it must equal the
+    # [D, D] eigen-decomposition path on the same fits (up to that path's rounding: it takes
+    # square roots of the ~1e-16 eigenvalues of the rank-deficient covariances).
+    rng = np.random.default_rng(5)
+    x, y = rng.standard_normal((6, 40)), 2.0 * rng.standard_normal((9, 40)) + 0.5
+    expected = gm.frechet_distance(*gm.gaussian_fit(x), *gm.gaussian_fit(y))
+    assert gm.frechet_distance_of_features(x, y) == pytest.approx(expected, rel=1e-6)
+    assert gm.frechet_distance_of_features(x, x) == pytest.approx(0.0, abs=1e-8)
+    with pytest.raises(ValueError, match="N >= 2"):
+        gm.frechet_distance_of_features(x[:1], y)
+
+
 def test_frechet_distance_rejects_mismatched_shapes():
     with pytest.raises(ValueError, match="expected means"):
         gm.frechet_distance(np.zeros(3), np.eye(3), np.zeros(2), np.eye(2))

@@ -78,8 +78,29 @@ def gaussian_fit(features: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 
 def frechet_distance_of_features(features1: np.ndarray, features2: np.ndarray) -> float:
-    """Fréchet distance between Gaussian fits of two feature sets [N1, D] and [N2, D]."""
-    return frechet_distance(*gaussian_fit(features1), *gaussian_fit(features2))
+    """Fréchet distance between Gaussian fits (:func:`gaussian_fit`) of two feature sets
+    [N1, D] and [N2, D].
+
+    With fewer samples than dimensions (N1·N2 < D², e.g. a few images in InceptionV3's 2048-d
+    space) it is computed in sample space, exactly: with centred, scaled rows
+    ``A_i = (F_i − μ_i) / sqrt(N_i − 1)`` the covariances are ``S_i = A_iᵀ A_i``, so
+    ``Tr(S_i) = ‖A_i‖²_F`` and ``Tr((S1 S2)^1/2)`` is the sum of the singular values of
+    ``A1 A2ᵀ`` [N1, N2] (``S1 S2`` and ``(A1 A2ᵀ)(A1 A2ᵀ)ᵀ`` share their nonzero eigenvalues),
+    instead of eigen-decompositions of [D, D] matrices.
+    """
+    f1, f2 = np.asarray(features1, np.float64), np.asarray(features2, np.float64)
+    for f in (f1, f2):  # the shape checks of gaussian_fit
+        if f.ndim != 2 or f.shape[0] < 2:
+            raise ValueError(f"expected features [N, D] with N >= 2; found {list(f.shape)}")
+    (n1, d), (n2, d2) = f1.shape, f2.shape
+    if d != d2 or n1 * n2 >= d * d:
+        return frechet_distance(*gaussian_fit(f1), *gaussian_fit(f2))
+    mu1, mu2 = f1.mean(axis=0), f2.mean(axis=0)
+    a1, a2 = (f1 - mu1) / np.sqrt(n1 - 1), (f2 - mu2) / np.sqrt(n2 - 1)
+    diff = mu1 - mu2
+    trace_sqrt = np.sum(np.linalg.svd(a1 @ a2.T, compute_uv=False))
+    value = diff @ diff + np.sum(a1 * a1) + np.sum(a2 * a2) - 2.0 * trace_sqrt
+    return max(float(value), 0.0)
 
 
 def classifier_score(probabilities: np.ndarray, splits: int = 1,
