@@ -91,7 +91,11 @@ def main(argv):
                                                     "importance_samples", "classes", "models")},
               "thesis_mnist_mean_aupr_percent": THESIS_MNIST_MEAN_AUPR,
               "target": target_check(summary), "files": files,
-              **{k: v for k, v in summary.items() if k != "files"}}
+              # this invocation's wall time (small when it only resumed finished records) and
+              # the wall time of every (model, class) pair's training + scoring when it ran
+              "invocation_seconds": summary["seconds"],
+              "pair_seconds_total": sum(r["seconds"] for r in summary["records"]),
+              **{k: v for k, v in summary.items() if k not in ("files", "seconds")}}
     write_json(os.path.join(results, f"{FLAGS.name}.json"), record)
     print(record["target"])
 

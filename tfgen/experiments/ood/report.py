@@ -89,8 +89,9 @@ def markdown(summary: Mapping[str, Any]) -> str:
              _thesis_table(summary, thesis), ""]
     for s in _scorers_in(models):
         parts += [f"## {s}: {get_scorer(s).description}", "", class_table(summary, [s]), ""]
-    parts += ["## Mean AUROC % / FPR at 95% TPR %", "",
-              summary_table(summary, "auroc"), "", summary_table(summary, "fpr_at_95_tpr"), ""]
+    parts += ["## Mean (median) AUROC %", "", summary_table(summary, "auroc"), "",
+              "## Mean (median) FPR at 95% TPR % (lower is better)", "",
+              summary_table(summary, "fpr_at_95_tpr"), ""]
     return "\n".join(parts)
 
 
