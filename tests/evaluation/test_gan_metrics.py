@@ -178,7 +178,7 @@ def tiny_classifier_setup(tmp_path):
 def test_classifier_trains_caches_and_reloads(tiny_classifier_setup):
     from tfgen.evaluation.classifier import load_or_train_classifier
 
-    cfg, cache, (x, y, xt, yt) = tiny_classifier_setup
+    cfg, cache, (x, _y, xt, yt) = tiny_classifier_setup
     first = load_or_train_classifier(cfg, cache, verbose=False)
     assert first.info["cached"] is False
     assert first.test_accuracy > 0.9  # the three patterns are easy
@@ -262,7 +262,7 @@ def test_js_divergence_matches_the_formula():
     p, q = {"a": 3, "b": 1}, {"a": 1, "b": 1, "c": 2}
     pv, qv = np.array([0.75, 0.25, 0.0]), np.array([0.25, 0.25, 0.5])
     m = (pv + qv) / 2
-    kl = lambda x, y: sum(a * np.log2(a / b) for a, b in zip(x, y) if a > 0)  # noqa: E731
+    kl = lambda x, y: sum(a * np.log2(a / b) for a, b in zip(x, y) if a > 0)
     assert tm.js_divergence(p, q) == pytest.approx(0.5 * kl(pv, m) + 0.5 * kl(qv, m))
     assert tm.ngram_counts(["abab"], 2) == {"ab": 2, "ba": 1}
     with pytest.raises(ValueError, match="at least one"):

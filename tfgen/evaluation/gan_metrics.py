@@ -204,4 +204,4 @@ def image_metrics(scorer, generated: np.ndarray, reference: np.ndarray | tuple,
         ref_mu, ref_cov = gaussian_fit(scorer.features_and_probabilities(reference)[0])
     score, score_std = classifier_score(probs, splits)
     return {"frechet_distance": frechet_distance(*gaussian_fit(feats), ref_mu, ref_cov),
-            "score": score, "score_std": score_std, "num_samples": int(len(generated))}
+            "score": score, "score_std": score_std, "num_samples": len(generated)}

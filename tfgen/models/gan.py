@@ -51,7 +51,12 @@ import keras
 import tensorflow as tf
 
 from tfgen.losses import GANLoss, auxiliary_classifier_loss, get_loss, gradient_penalty
-from tfgen.models.base import GenerativeModel, global_batch_normal, replica_info, seed_pair
+from tfgen.models.base import (
+    GenerativeModel,
+    global_batch_normal,
+    replica_info,
+    seed_pair,
+)
 from tfgen.nets.registry import NetOptions, has_batch_norm, make_critic, make_generator
 from tfgen.utils.config import field
 
