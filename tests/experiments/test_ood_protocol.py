@@ -130,3 +130,11 @@ def test_unknown_names_list_the_valid_ones():
         resolve({"models": ("vea",)})
     with pytest.raises(ValueError, match="valid"):
         resolve({"profile": "smoke", "bogus_field": 1})
+
+
+def test_gan_batches_split_into_critic_minibatches():
+    from tfgen.experiments.ood.config import batch_size_for
+
+    cfg = resolve({"profile": "cpu", "batch_size": 64})
+    sizes = {m: batch_size_for(get_ood_model(m), cfg) for m in ("vae", "dcgan", "wgan_gp")}
+    assert sizes == {"vae": 64, "dcgan": 64, "wgan_gp": 65}  # WGAN-GP: n_critic = 5

@@ -141,6 +141,18 @@ def resolve(overrides: Mapping[str, Any] | None = None) -> OODConfig:
     return cfg
 
 
+def batch_size_for(entry: OODModel, cfg: OODConfig) -> int:
+    """``cfg.batch_size`` rounded up to a multiple of a GAN's ``n_critic`` (one generator
+    iteration consumes n_critic critic minibatches; WGAN-GP: 5)."""
+    if entry.model != "gan":
+        return cfg.batch_size
+    from tfgen.losses import get_loss
+
+    n_critic = int(entry.fixed.get("n_critic") or get_loss(entry.fixed.get("loss", "wgan-gp"))
+                   .n_critic)
+    return -(-cfg.batch_size // n_critic) * n_critic
+
+
 def model_config(entry: OODModel, cfg: OODConfig) -> dict[str, Any]:
     """``entry``'s config: the non-zero size fields its model has, then ``entry.fixed``."""
     fields = {f.name for f in dataclasses.fields(get_model_class(entry.model).Config)}
