@@ -120,7 +120,8 @@ CPU: Mapping[str, Any] = {
 FULL: Mapping[str, Any] = {
     "max_train_seconds": 0.0, "train_steps": 30000, "background_seconds": 0.0,
     "batch_size": 100, "test_examples": 0, "reference_examples": 2000,
-    "importance_samples": 1000, "steps_per_epoch": 1000}
+    "importance_samples": 1000, "steps_per_epoch": 1000,
+    **{name: 0 for name in SIZE_FIELDS}}  # every model at its own (thesis) size
 #: Seconds-long runs of tiny models that check the plumbing.
 SMOKE: Mapping[str, Any] = {
     "train_steps": 3, "max_train_seconds": 0.0, "background_seconds": 0.0, "batch_size": 16,
