@@ -7,7 +7,8 @@ import pytest
 import tfgen.data as data
 
 EXPECTED = {"mnist", "fashion_mnist", "binarized_fashion_mnist", "binarized_mnist", "cifar10",
-            "lsun_bedroom", "imagenet64", "8gaussians", "25gaussians", "swissroll"}
+            "lsun_bedroom", "imagenet64", "8gaussians", "25gaussians", "swissroll", "fortunes",
+            "lm1b"}
 
 
 def test_dataset_names():
