@@ -22,18 +22,26 @@ def _step(model: keras.Model) -> int:
 
 class TrainingBudget(keras.callbacks.Callback):
     """Stop once the optimizer has taken ``total_steps`` steps or ``max_seconds`` (> 0) of
-    wall-clock time have passed since training began."""
+    wall-clock time have passed since the end of the first train batch of this ``fit``.
+
+    The clock starts after the first batch so that graph tracing and compilation (seconds to
+    tens of seconds on a loaded CPU, independent of the budget) are not charged to training: a
+    model given a few seconds still takes steps. ``started`` is None until that batch ends.
+    """
 
     def __init__(self, total_steps: int, max_seconds: float = 0.0):
         super().__init__()
         self.total_steps, self.max_seconds = int(total_steps), float(max_seconds)
-        self.started = None
+        self.started: float | None = None
 
     def on_train_begin(self, logs=None):
-        self.started = time.monotonic()
+        self.started = None
 
     def on_train_batch_end(self, batch, logs=None):
-        out_of_time = self.max_seconds > 0 and time.monotonic() - self.started >= self.max_seconds
+        now = time.monotonic()
+        if self.started is None:  # the first batch (tracing included) is free
+            self.started = now
+        out_of_time = self.max_seconds > 0 and now - self.started >= self.max_seconds
         if out_of_time or _step(self.model) >= self.total_steps:
             self.model.stop_training = True
 
