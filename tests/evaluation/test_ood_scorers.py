@@ -15,6 +15,7 @@ from tfgen.evaluation.ood import (
     compute_quantities,
     detection_metrics,
     get_scorer,
+    reference_compressors,
     reference_statistics,
     score,
     scorer_names,
@@ -78,8 +79,9 @@ def _scores(images, ood_key):
     data, ood = images["test"][:200], images[ood_key]
     both = np.concatenate([data, ood])
     is_ood = np.r_[np.zeros(len(data), bool), np.ones(len(ood), bool)]
-    reference = reference_statistics(model, images["test"][200:])
     names = applicable_scorers(model, has_background=True)
+    reference = reference_statistics(model, images["test"][200:],
+                                     compressors=reference_compressors(names))
     needs = {q for n in names for q in get_scorer(n).needs}
     quantities = compute_quantities(model, both, needs, background=background, batch_size=64)
     out = score(names, quantities, reference)
@@ -90,6 +92,8 @@ def _scores(images, ood_key):
 def test_noise_scores_higher_than_data(images):
     scores, is_ood = _scores(images, "noise")
     assert set(scores) == set(scorer_names())
+    # (not the complexity scores: incompressible noise's code length cancels much of its NLL,
+    # so S of noise sits near the data's S; a known limit of the correction)
     for name in ("nll", "critic", "typicality", "likelihood_ratio"):
         auroc = detection_metrics(scores[name], is_ood)["auroc"]
         assert auroc > 0.95, f"{name}: AUROC {auroc} on data vs noise (sign flipped?)"
@@ -105,6 +109,55 @@ def test_blank_images_fool_raw_likelihood_not_complexity_or_typicality(images):
         auroc = detection_metrics(scores[name], is_ood)["auroc"]
         assert auroc > 0.95, f"{name}: AUROC {auroc} on data vs blank images (sign flipped?)"
     assert detection_metrics(scores["typicality"], is_ood)["auroc"] > 0.8
+    for name in ("complexity_typicality_png", "complexity_typicality_webp"):
+        assert detection_metrics(scores[name], is_ood)["auroc"] > 0.95, name
+
+
+def test_complexity_typicality_is_two_sided():
+    """OOD sets on both sides of the data: SIMPLER images (likelier, and much shorter codes: S
+    above the data's) fool the raw NLL; MORE COMPLEX ones (unlikely, long codes: S below the
+    data's) fool the one-sided complexity score. The two-sided score catches both."""
+    rng = np.random.default_rng(0)
+    ln2 = math.log(2.0)
+
+    def population(n, bits, s):  # quantities with L ~ N(bits, 30) and S ~ N(s, 10) bits
+        length = rng.normal(bits, 30.0, n)
+        return {"nll": (length + rng.normal(s, 10.0, n)) * ln2, "webp_bits": length}
+
+    data, heldout = population(500, 800.0, 100.0), population(400, 800.0, 100.0)
+    centre, scale = complexity.reference_statistics(heldout["nll"], heldout["webp_bits"])
+    assert centre == pytest.approx(100.0, abs=2.0) and scale == pytest.approx(10.0, rel=0.1)
+    reference = {"complexity_webp_centre": centre, "complexity_webp_scale": scale}
+    names = ["nll", "complexity_webp", "complexity_typicality_webp"]
+    for ood, fooled in ((population(100, 400.0, 150.0), "nll"),
+                        (population(100, 1300.0, 50.0), "complexity_webp")):
+        both = {q: np.r_[data[q], ood[q]] for q in data}
+        is_ood = np.r_[np.zeros(500, bool), np.ones(100, bool)]
+        auroc = {n: detection_metrics(v, is_ood)["auroc"] for n, v in
+                 score(names, both, reference).items()}
+        assert auroc[fooled] < 0.05, auroc  # each one-sided score fails one of the sets
+        assert auroc["complexity_typicality_webp"] > 0.99, auroc
+
+
+def test_complexity_typicality_units_and_reference(images):
+    # S = 1000 - 300 = 700 bits; centre 650 bits, scale 25 bits -> 2 reference std devs
+    nll = [1000 * math.log(2), 600 * math.log(2)]
+    np.testing.assert_allclose(complexity.complexity_typicality_score(nll, [300, 0], 650.0, 25.0),
+                               [2.0, 2.0])  # 700 and 600 bits: 50 bits either side
+    with pytest.raises(ValueError, match="scale"):
+        complexity.complexity_typicality_score(nll, [300, 0], 650.0, 0.0)
+    with pytest.raises(ValueError, match="all equal"):
+        complexity.reference_statistics([1.0, 1.0], [0.0, 0.0])
+    model, heldout = BernoulliFake(images["train"]), images["test"][:60]
+    assert reference_compressors(["nll", "complexity_typicality_webp"]) == ["webp"]
+    assert reference_compressors(scorer_names()) == ["png", "webp"]
+    ref = reference_statistics(model, heldout, compressors=["png"])
+    assert "complexity_webp_centre" not in ref
+    s = complexity.input_complexity_score(ref["heldout_nll"], complexity.png_bits(heldout))
+    assert ref["complexity_png_centre"] == pytest.approx(s.mean())  # over all held-out images
+    assert ref["complexity_png_scale"] == pytest.approx(s.std(ddof=1))
+    with pytest.raises(ValueError, match="complexity_png_centre"):  # no reference: clear error
+        score(["complexity_typicality_png"], {"nll": np.zeros(2), "png_bits": np.zeros(2)}, {})
 
 
 def test_latent_models_use_the_importance_weighted_bound(images):

@@ -67,6 +67,7 @@ def test_writes_json_table_and_chart(run):
     assert record["classes"] == list(CLASSES)
     vae = record["models"]["vae"]
     assert set(vae["scorers"]) == {"nll", "complexity_png", "complexity_webp", "typicality",
+                                   "complexity_typicality_png", "complexity_typicality_webp",
                                    "likelihood_ratio"}
     for block in vae["scorers"].values():
         assert set(block["per_class"]) == {"1", "5"}
@@ -100,6 +101,34 @@ def test_resume_trains_nothing(run, monkeypatch):
     assert again["models"] == run["summary"]["models"]
 
 
+def test_resume_rescores_a_record_missing_scorers_without_training(run, monkeypatch):
+    """A record written before a scorer existed gets it from the restored model, not a
+    retraining; a dropped likelihood ratio restores the background model too."""
+    path = os.path.join(run["out"], "records", "vae", "class_5.json")
+    with open(path) as f:
+        full = json.load(f)
+    old = {**full, "scorers": {k: v for k, v in full["scorers"].items()
+                               if k not in ("complexity_typicality_webp", "likelihood_ratio")}}
+    with open(path, "w") as f:
+        json.dump(old, f)
+    assert protocol.missing_scorers(old, run["cfg"]) == ["complexity_typicality_webp",
+                                                         "likelihood_ratio"]
+    monkeypatch.setattr(protocol, "train", lambda *a, **k: pytest.fail("retrained"))
+    again = run_protocol(run["cfg"], run["out"], "ood_test")
+    record = next(r for r in again["records"] if r["held_out"] == 5)
+    assert set(record["scorers"]) == set(full["scorers"])
+    for name in ("complexity_typicality_webp", "likelihood_ratio", "nll"):
+        # the same model, images and scoring seeds: the same numbers as the first scoring
+        assert record["scorers"][name]["average_precision"] == pytest.approx(
+            full["scorers"][name]["average_precision"], abs=1e-6), name
+    (entry,) = record["rescored"]
+    assert entry["scorers"] == ["complexity_typicality_webp", "likelihood_ratio"]
+    assert entry["utc"].endswith("+00:00") and not entry["background_retrained"]
+    assert protocol.missing_scorers(record, run["cfg"]) == []
+    gan = {"scorers": {"critic": {}}}
+    assert protocol.missing_scorers(gan, run["cfg"]) == []  # nothing else applies to a critic
+
+
 def test_npz_ood_set_scored_through_a_saved_model(run, tmp_path):
     cfg = run["cfg"]
     model = build_model("vae", data.get_spec("fashion_mnist", binarize=True), seed=cfg.seed,
@@ -115,7 +144,8 @@ def test_npz_ood_set_scored_through_a_saved_model(run, tmp_path):
     cfg = resolve({"profile": "smoke", "test_examples": 100, "reference_examples": 40})
     result = score_datasets(export, "fashion_mnist", f"npz:{path}", cfg, binarize=True)
     assert (result["in_count"], result["out_count"]) == (100, 60)
-    assert set(result["scorers"]) == {"nll", "complexity_png", "complexity_webp", "typicality"}
+    assert set(result["scorers"]) == {"nll", "complexity_png", "complexity_webp", "typicality",
+                                      "complexity_typicality_png", "complexity_typicality_webp"}
     assert result["scorers"]["nll"]["skew"] == pytest.approx(60 / 160)
     assert result["scorers"]["nll"]["auroc"] > 0.95  # nothing like the data
     assert result["mean_nll_ood"] > result["mean_nll_in"]

@@ -4,7 +4,8 @@
   trapezoidal AUPR, AUROC, FPR at 95% TPR, skew; mean/median over classes.
 * :mod:`~tfgen.evaluation.ood.scorers`: the scorer registry (higher = more OOD) on live models
   and SavedModels; :mod:`~tfgen.evaluation.ood.complexity` (Serrà et al. 2020),
-  :mod:`~tfgen.evaluation.ood.typicality` (Nalisnick et al. 2019),
+  :mod:`~tfgen.evaluation.ood.typicality` (Nalisnick et al. 2019; also applied to the complexity
+  score: ``complexity_typicality_*``),
   :mod:`~tfgen.evaluation.ood.likelihood_ratio` (Ren et al. 2019).
 """
 
@@ -17,6 +18,7 @@ from tfgen.evaluation.ood.scorers import (
     applicable_scorers,
     compute_quantities,
     get_scorer,
+    reference_compressors,
     reference_statistics,
     score,
     scorer_names,
@@ -24,4 +26,4 @@ from tfgen.evaluation.ood.scorers import (
 
 __all__ = ["METRIC_NAMES", "QUANTITIES", "SCORERS", "Scorer", "ScoringModel",
            "applicable_scorers", "compute_quantities", "detection_metrics", "get_scorer",
-           "reference_statistics", "score", "scorer_names", "summarize"]
+           "reference_compressors", "reference_statistics", "score", "scorer_names", "summarize"]

@@ -9,6 +9,13 @@ Compressors (``L(x)`` in bits per image, container overhead included):
 
   png   ``tf.io.encode_png`` at compression level 9
   webp  WebP lossless (Pillow, effort ``method=6``), a stronger lossless coder
+
+``S`` is one-sided: it flags inputs *simpler* than the data but scores inputs *more complex*
+than the data (high NLL and long codes) as in-distribution or below. The two-sided
+*complexity typicality* applies the typicality idea (Nalisnick et al. 2019) to ``S``:
+``|S(x) - mu_S| / sigma_S``, with ``mu_S``/``sigma_S`` the mean/standard deviation of ``S`` on
+held-out in-distribution images (:func:`reference_statistics`): a distance in reference standard
+deviations (dimensionless) that is large on either side.
 """
 
 from __future__ import annotations
@@ -19,6 +26,8 @@ from collections.abc import Callable
 
 import numpy as np
 import tensorflow as tf
+
+from tfgen.evaluation.ood import typicality
 
 
 def _checked_images(images) -> np.ndarray:
@@ -66,3 +75,26 @@ def input_complexity_score(nll_nats, complexity_bits) -> np.ndarray:
     and the compressed length in bits per image ``[B]``."""
     return (np.asarray(nll_nats, np.float64) / math.log(2.0)
             - np.asarray(complexity_bits, np.float64))
+
+
+def reference_statistics(nll_nats, complexity_bits) -> tuple[float, float]:
+    """``(mu_S, sigma_S)``, bits per image: the mean and standard deviation (ddof 1) of
+    :func:`input_complexity_score` over held-out in-distribution images (``[N]`` each, N >= 2)."""
+    values = input_complexity_score(nll_nats, complexity_bits).reshape(-1)
+    if values.size < 2 or not np.all(np.isfinite(values)):
+        raise ValueError(f"need >= 2 finite reference scores; got {values.size}")
+    scale = float(np.std(values, ddof=1))
+    if scale <= 0.0:
+        raise ValueError("the reference complexity scores are all equal: no scale")
+    return float(np.mean(values)), scale
+
+
+def complexity_typicality_score(nll_nats, complexity_bits, centre_bits: float,
+                                scale_bits: float) -> np.ndarray:
+    """``|S(x) - centre| / scale`` per image, float64 ``[B]``, dimensionless (reference standard
+    deviations), from the NLL in nats ``[B]``, the compressed length in bits ``[B]`` and the
+    reference ``centre``/``scale`` in bits (:func:`reference_statistics`)."""
+    if not scale_bits > 0.0:
+        raise ValueError(f"scale must be > 0 bits; got {scale_bits}")
+    values = input_complexity_score(nll_nats, complexity_bits)
+    return typicality.single_image_score(values, centre_bits) / float(scale_bits)

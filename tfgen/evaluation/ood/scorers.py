@@ -11,7 +11,8 @@ image set (:func:`compute_quantities`) and shared by every scorer that needs the
   png_bits        PNG length of the image in bits; webp_bits: lossless WebP length in bits
 
 plus *reference* statistics of held-out in-distribution images (:func:`reference_statistics`):
-``entropy_nats`` (their mean NLL) for the typicality scorers.
+``entropy_nats`` (their mean NLL) for the typicality scorers, and ``complexity_<c>_centre`` /
+``complexity_<c>_scale`` (mean / std of S in bits) for the complexity-typicality scorers.
 
 | scorer | score | needs |
 |---|---|---|
@@ -19,6 +20,7 @@ plus *reference* statistics of held-out in-distribution images (:func:`reference
 | critic | -critic(x) (thesis: DCGAN discriminator) | critic |
 | complexity_png / complexity_webp | NLL/ln 2 - L(x), bits (Serrà et al. 2020) | nll, *_bits |
 | typicality | abs(NLL - H), nats (Nalisnick et al. 2019, M = 1) | nll, entropy |
+| complexity_typicality_png / _webp | abs(S - mu_S) / sigma_S, reference std devs (two-sided S) | nll, *_bits, centre, scale |
 | likelihood_ratio | NLL - NLL_background, nats (Ren et al. 2019) | nll, background_nll |
 
 Scorers work on a live :class:`tfgen.models.GenerativeModel` and on a loaded SavedModel
@@ -133,6 +135,14 @@ _ENTRIES = (
     Scorer("typicality", "|NLL - H| with H the held-out mean NLL, nats", ("nll",),
            lambda q, r: typicality.single_image_score(q["nll"], r["entropy_nats"]),
            reference=("entropy_nats",)),
+    *(Scorer(f"complexity_typicality_{c}",
+             f"|S - mu_S| / sigma_S, S = NLL bits - {c} bits; held-out mu_S, sigma_S",
+             ("nll", f"{c}_bits"),
+             lambda q, r, c=c: complexity.complexity_typicality_score(
+                 q["nll"], q[f"{c}_bits"], r[f"complexity_{c}_centre"],
+                 r[f"complexity_{c}_scale"]),
+             reference=(f"complexity_{c}_centre", f"complexity_{c}_scale"))
+      for c in ("png", "webp")),
     Scorer("likelihood_ratio", "NLL - background model NLL, nats", ("nll", "background_nll"),
            lambda q, r: likelihood_ratio.likelihood_ratio_score(q["nll"],
                                                                 q["background_nll"])),
@@ -200,13 +210,22 @@ def compute_quantities(model: Any, images: np.ndarray, needs: Iterable[str], *,
     return {name: np.concatenate(parts) if parts else np.zeros(0) for name, parts in out.items()}
 
 
+def reference_compressors(names: Sequence[str]) -> list[str]:
+    """The compressors whose complexity reference statistics the scorers ``names`` read."""
+    return [c for c in complexity.COMPRESSORS
+            if any(f"complexity_{c}_centre" in get_scorer(n).reference for n in names)]
+
+
 def reference_statistics(model: Any, heldout_images: np.ndarray, *, importance_samples: int = 100,
-                         seed: int = 0, batch_size: int = 100) -> dict[str, Any]:
+                         seed: int = 0, batch_size: int = 100,
+                         compressors: Sequence[str] = ()) -> dict[str, Any]:
     """Statistics of held-out in-distribution images ``[N, H, W, C]`` (N >= 2) the scorers need.
 
     For a likelihood model: ``entropy_nats`` (the mean NLL of the first half, nats per image),
     ``heldout_nll`` (float64 ``[N]``) and ``bootstrap_nll`` (the second half, for the typicality
-    threshold: disjoint from the entropy estimate). ``{}`` for a model without a likelihood.
+    threshold: disjoint from the entropy estimate); for each of ``compressors``,
+    ``complexity_<c>_centre`` and ``complexity_<c>_scale`` (mean and std of the input-complexity
+    score S over all N images, bits per image). ``{}`` for a model without a likelihood.
     """
     if "nll" not in ScoringModel(model).quantities:
         return {}
@@ -215,8 +234,13 @@ def reference_statistics(model: Any, heldout_images: np.ndarray, *, importance_s
     nll = compute_quantities(model, heldout_images, ["nll"], importance_samples=importance_samples,
                              seed=seed + 7919, batch_size=batch_size)["nll"]
     half = len(nll) // 2
-    return {"entropy_nats": typicality.estimate_entropy(nll[:half]), "heldout_nll": nll,
-            "bootstrap_nll": nll[half:]}
+    out = {"entropy_nats": typicality.estimate_entropy(nll[:half]), "heldout_nll": nll,
+           "bootstrap_nll": nll[half:]}
+    for compressor in compressors:
+        bits = complexity.compressed_bits(heldout_images, compressor)
+        out[f"complexity_{compressor}_centre"], out[f"complexity_{compressor}_scale"] = (
+            complexity.reference_statistics(nll, bits))
+    return out
 
 
 def score(names: Sequence[str], quantities: Mapping[str, np.ndarray],

@@ -10,7 +10,11 @@ For each model of :data:`~tfgen.experiments.ood.config.OOD_MODELS` and each held
 3. estimate the training entropy and the typicality threshold from held-out in-distribution
    validation images (``reference_examples``, class c excluded);
 4. write one atomic record ``records/<model>/class_<c>.json`` (metrics of every scorer, see
-   :mod:`tfgen.evaluation.ood.metrics`), which ``resume`` reuses when its settings match.
+   :mod:`tfgen.evaluation.ood.metrics`), which ``resume`` reuses when its settings match. A
+   matching record that lacks an applicable scorer (:func:`missing_scorers`) is *re-scored*:
+   the trained model is restored from its run directory (no retraining), only the missing
+   scorers are computed and merged in, and ``rescored`` lists when and what; a missing
+   ``likelihood_ratio`` also restores (or, when its run is gone, trains) the background model.
 
 Layout under ``output_dir``: ``runs/<model>/class_<c>/{model,background}/`` (the trainer's run
 directories), ``exports/`` (SavedModels when ``export``), ``records/`` and the summary files
@@ -20,6 +24,7 @@ directories), ``exports/`` (SavedModels when ``export``), ``records/`` and the s
 from __future__ import annotations
 
 import dataclasses
+import datetime
 import json
 import os
 import sys
@@ -112,7 +117,8 @@ def evaluate_scores(model: Any, images: np.ndarray, is_ood: np.ndarray,
     if reference_images is not None:
         reference = ood_scorers.reference_statistics(
             model, reference_images, importance_samples=cfg.importance_samples, seed=cfg.seed,
-            batch_size=cfg.score_batch_size)
+            batch_size=cfg.score_batch_size,
+            compressors=ood_scorers.reference_compressors(names))
     names = [n for n in names if set(ood_scorers.get_scorer(n).reference) <= set(reference)]
     if not names:
         raise ValueError(f"no scorer of {list(cfg.scorers) or 'the registry'} applies to "
@@ -146,6 +152,19 @@ def _settings(entry: OODModel, held_out: int, cfg: OODConfig) -> dict:
     return to_json({"model": dataclasses.asdict(entry), "held_out": held_out,
                     "config": {k: v for k, v in dataclasses.asdict(cfg).items()
                                if k not in ignored}})
+
+
+def missing_scorers(record: Mapping[str, Any], cfg: OODConfig) -> list[str]:
+    """The scorers of ``cfg.scorers`` (empty: the registry) that apply to the model of a stored
+    ``record`` but that it lacks (e.g. added to the registry after it was written). The model
+    has a likelihood iff the record has ``nll`` scores, a critic iff it has ``critic``."""
+    provided = {"png_bits", "webp_bits"} | {q for q in ("nll", "critic")
+                                            if q in record["scorers"]}
+    if cfg.background and "nll" in provided:
+        provided.add("background_nll")
+    names = cfg.scorers or ood_scorers.scorer_names()
+    return [n for n in names if n not in record["scorers"]
+            and set(ood_scorers.get_scorer(n).needs) <= provided]
 
 
 def _train_one(entry: OODModel, held_out: int, cfg: OODConfig, run_dir: str, export_root: str,
@@ -188,36 +207,58 @@ def run_class(entry: OODModel, held_out: int, cfg: OODConfig, output_dir: str,
     """
     record_path = os.path.join(output_dir, "records", entry.name, f"class_{held_out}.json")
     settings = _settings(entry, held_out, cfg)
+    saved = None
     if cfg.resume and os.path.exists(record_path):
         with open(record_path) as f:
             saved = json.load(f)
-        if saved.pop("settings", None) == settings:
-            return saved
+        if saved.pop("settings", None) != settings:
+            saved = None
     began = time.monotonic()
     run_root = os.path.join(output_dir, "runs", entry.name, f"class_{held_out}")
     export_root = os.path.join(output_dir, "exports")
     name = f"{entry.name}_class{held_out}"
+    if saved is not None:
+        missing = missing_scorers(saved, cfg)
+        if not missing:
+            return saved
     model, train_info = _train_one(entry, held_out, cfg, os.path.join(run_root, "model"),
                                    export_root, name, cfg.max_train_seconds, 0.0)
     background, background_info = None, None
     wants_ratio = not cfg.scorers or "likelihood_ratio" in cfg.scorers
+    if saved is not None:
+        wants_ratio = "likelihood_ratio" in missing
+    background_trained = False
     if cfg.background and wants_ratio and "nll" in ood_scorers.ScoringModel(model).quantities:
+        background_dir = os.path.join(run_root, "background")
+        background_trained = not (cfg.resume and os.path.exists(
+            os.path.join(background_dir, "metrics.json")))
         background, background_info = _train_one(
-            entry, held_out, cfg, os.path.join(run_root, "background"), export_root,
-            f"{name}_background", cfg.background_seconds, cfg.perturb_probability)
+            entry, held_out, cfg, background_dir, export_root, f"{name}_background",
+            cfg.background_seconds, cfg.perturb_probability)
     images = test["binary"] if entry.binarize else test["gray"]
     reference, _ = load_arrays(cfg.dataset, "validation", limit=cfg.reference_examples,
                                binarize=entry.binarize, seed=cfg.seed,
                                exclude_classes=(held_out,))
     scoring_began = time.monotonic()
-    result = evaluate_scores(model, images, test["labels"] == held_out, reference, cfg,
-                             background=background)
+    result = evaluate_scores(model, images, test["labels"] == held_out, reference,
+                             cfg if saved is None else dataclasses.replace(cfg, scorers=tuple(
+                                 missing)), background=background)
     result.pop("scores")
-    record = {"model": entry.name, "label": entry.label, "registry_model": entry.model,
-              "model_config": model_config(entry, cfg), "binarized": entry.binarize,
-              "held_out": held_out, "train": train_info, "background": background_info,
-              **result, "score_seconds": time.monotonic() - scoring_began,
-              "seconds": time.monotonic() - began}
+    if saved is None:
+        record = {"model": entry.name, "label": entry.label, "registry_model": entry.model,
+                  "model_config": model_config(entry, cfg), "binarized": entry.binarize,
+                  "held_out": held_out, "train": train_info, "background": background_info,
+                  **result, "score_seconds": time.monotonic() - scoring_began,
+                  "seconds": time.monotonic() - began}
+    else:  # add the missing scores of the trained model (and a background model if retrained)
+        record = dict(saved)
+        record["scorers"] = {**saved["scorers"], **result["scorers"]}
+        if background_trained:
+            record["background"] = background_info
+        record.setdefault("rescored", []).append({
+            "utc": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
+            "scorers": sorted(result["scorers"]), "background_retrained": background_trained,
+            "seconds": time.monotonic() - began})
     write_json(record_path, {**record, "settings": settings})
     return to_json(record)
 
