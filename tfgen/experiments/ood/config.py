@@ -75,11 +75,14 @@ class OODConfig:
     classes: tuple[int, ...] = field((), "held-out classes to run (empty: all)")
     scorers: tuple[str, ...] = field((), "scorers to compute (empty: every one that applies)")
     train_steps: int = field(100000, "optimizer steps per model (max_train_seconds also stops)")
-    max_train_seconds: float = field(60.0, "wall-clock training budget per model (0: none)")
+    max_train_seconds: float = field(60.0, "wall-clock training budget per model, counted from "
+                                           "the end of the first train batch, so graph tracing "
+                                           "is not charged (0: none)")
     background: bool = field(True, "train a likelihood-ratio background model per likelihood "
                                    "model and class (the likelihood_ratio scorer)")
-    background_seconds: float = field(30.0, "wall-clock budget of each background model (0: "
-                                            "none; train_steps also stops it)")
+    background_seconds: float = field(30.0, "wall-clock budget of each background model, from "
+                                            "the end of its first batch (0: none; train_steps "
+                                            "also stops it)")
     perturb_probability: float = field(DEFAULT_MU, "mu: the background model's per-subpixel "
                                                    "replacement probability")
     batch_size: int = field(64, "training batch size")
