@@ -137,7 +137,9 @@ def chart(summary: Mapping[str, Any], path: str) -> str:
                   label=s)
     right.set_xticks(np.arange(len(models)), [m["label"] for m in models.values()])
     right.set_title("mean over held-out classes, every scorer")
-    right.legend(fontsize=8)
+    right.set_ylim(0, 1.45 * max([chance] + [100 * b["mean"][PRIMARY] for m in models.values()
+                                             for b in m["scorers"].values()]))
+    right.legend(fontsize=7, ncol=2, loc="upper center")  # above the bars (headroom)
     return save_figure(fig, path)
 
 
