@@ -6,8 +6,9 @@
 Each of ``--experiments`` (default: the named experiments ``vae_fashion_mnist``,
 ``gated_pixelcnn_fashion_mnist`` and ``pixelvae_fashion_mnist``: their models, batch 64 and Adam
 1e-3 on dynamically binarized Fashion-MNIST) trains with the library's trainer for
-``--budget_seconds`` of wall-clock time inside ``fit`` (tracing and the trainer's periodic
-validation included; checkpointing and the end-of-call test pass not). To make load from other
+``--budget_seconds`` of wall-clock time inside ``fit``, as the trainer's ``--max_train_seconds``
+counts it (from the end of each ``fit``'s first batch, so graph tracing is not charged; the
+periodic validation is, the checkpoint and test pass after it are not). To make load from other
 jobs on a shared machine hit every model alike the budget is split into ``--rounds`` rounds:
 round r trains every model (in an order rotated each round) for ``budget / rounds`` seconds,
 continuing from its checkpoint with ``--resume`` (weights, optimizer, step and data position).
