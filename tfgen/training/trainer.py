@@ -44,7 +44,8 @@ class TrainConfig:
     batch_size: int = field(64, "global batch size (split across replicas)")
     train_steps: int = field(1000, "optimizer steps to train for in total")
     epochs: int = field(0, "if > 0, train for this many passes over the training split instead")
-    max_train_seconds: float = field(0.0, "if > 0, also stop after this much wall-clock time")
+    max_train_seconds: float = field(0.0, "if > 0, also stop after this much wall-clock time, counted from "
+                                    "the end of the first train batch (tracing not charged)")
     learning_rate: float = field(0.0, "learning rate (0: the model's default, 1e-3 for the VAE)")
     seed: int = field(0, "seed of data order, binarization, model noise and initialization")
     output_dir: str = field("", "run directory (empty: runs/<run name>)")
