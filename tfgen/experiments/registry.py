@@ -9,6 +9,8 @@ from __future__ import annotations
 import dataclasses
 from typing import Any, Mapping
 
+from tfgen.utils.registry import lookup
+
 
 @dataclasses.dataclass(frozen=True)
 class Experiment:
@@ -150,6 +152,4 @@ def experiment_names() -> list[str]:
 
 
 def get_experiment(name: str) -> Experiment:
-    if name not in EXPERIMENTS:
-        raise ValueError(f"Unknown experiment {name!r}; valid names: {experiment_names()}")
-    return EXPERIMENTS[name]
+    return lookup(EXPERIMENTS, name, "experiment")

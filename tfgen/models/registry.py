@@ -10,6 +10,7 @@ from tfgen.models.vae import VAE
 from tfgen.models.gan import GAN
 from tfgen.models.pixelvae import PixelVAE
 from tfgen.models.pixelcnn import GatedPixelCNN, PixelCNN
+from tfgen.utils.registry import lookup
 
 MODELS: dict[str, type[GenerativeModel]] = {"vae": VAE}
 MODELS["gan"] = GAN
@@ -23,9 +24,7 @@ def model_names() -> list[str]:
 
 
 def get_model_class(name: str) -> type[GenerativeModel]:
-    if name not in MODELS:
-        raise ValueError(f"Unknown model {name!r}; valid names: {model_names()}")
-    return MODELS[name]
+    return lookup(MODELS, name, "model")
 
 
 def default_likelihood(spec) -> str:

@@ -30,6 +30,7 @@ from tfgen.experiments.studies.config import StudyConfig, resolve
 from tfgen.experiments.studies.knn import knn_error, knn_predict
 from tfgen.experiments.studies.runs import Measure, RunSpec, train_and_evaluate
 from tfgen.utils.machine import machine_info
+from tfgen.utils.registry import lookup
 
 
 @dataclasses.dataclass(frozen=True)
@@ -85,9 +86,7 @@ def study_names() -> list[str]:
 
 
 def get_study(name: str) -> Study:
-    if name not in STUDIES:
-        raise ValueError(f"unknown study {name!r}; valid names: {study_names()}")
-    return STUDIES[name]
+    return lookup(STUDIES, name, "study")
 
 
 def select_runs(study: Study, cfg: StudyConfig) -> list[RunSpec]:

@@ -18,6 +18,7 @@ from tfgen.experiments.studies_gan import images, text, toy
 from tfgen.experiments.studies_gan.common import write_json
 from tfgen.experiments.studies_gan.config import StudyConfig, resolve
 from tfgen.utils.machine import machine_info
+from tfgen.utils.registry import lookup
 
 Runner = Callable[[StudyConfig, str], dict]
 
@@ -137,9 +138,7 @@ def study_names() -> list[str]:
 
 
 def get_study(name: str) -> Study:
-    if name not in STUDIES:
-        raise ValueError(f"unknown study {name!r}; valid names: {study_names()}")
-    return STUDIES[name]
+    return lookup(STUDIES, name, "study")
 
 
 def run_study(name: str, output_dir: str, overrides: Mapping[str, Any] | None = None) -> dict:
