@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import math
 import os
-import tempfile
 import time
 from typing import Any
 
@@ -19,7 +18,7 @@ import tensorflow as tf
 from matplotlib.figure import Figure
 
 from tfgen import data
-from tfgen.experiments.records import to_json, write_json  # noqa: F401 (re-exported)
+from tfgen.experiments.records import atomic_write, to_json, write_json  # noqa: F401 (re-exported)
 from tfgen.models import build_model
 
 
@@ -43,16 +42,7 @@ def build_gan(spec, seed: int, model_config: dict[str, Any], learning_rate: floa
 
 def save_figure(fig: Figure, path: str, dpi: int = 100) -> str:
     """Save a matplotlib figure as PNG atomically; returns the file name (for the JSON)."""
-    directory = os.path.dirname(os.path.abspath(path))
-    os.makedirs(directory, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=".png", dir=directory)
-    os.close(fd)
-    try:
-        fig.savefig(tmp, dpi=dpi, format="png", bbox_inches="tight")
-        os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.remove(tmp)
+    atomic_write(path, lambda f: fig.savefig(f, format="png", dpi=dpi, bbox_inches="tight"))
     return os.path.basename(path)
 
 

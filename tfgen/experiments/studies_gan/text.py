@@ -22,7 +22,12 @@ from matplotlib.figure import Figure
 from tfgen import data
 from tfgen.data.sources import text as text_source
 from tfgen.evaluation import text_metrics
-from tfgen.experiments.studies_gan.common import GanTrainer, penalty_weight, save_figure
+from tfgen.experiments.studies_gan.common import (
+    GanTrainer,
+    atomic_write,
+    penalty_weight,
+    save_figure,
+)
 from tfgen.experiments.studies_gan.config import StudyConfig
 
 TEXT_SOURCES = ("auto", "lm1b", "fortunes", "file:PATH")
@@ -87,8 +92,9 @@ def text_gan(cfg: StudyConfig, output_dir: str) -> dict:
     ax.legend(fontsize=8)
     figures = [save_figure(fig, os.path.join(output_dir, "text_gan.png"))]
     table = samples[:32]
-    with open(os.path.join(output_dir, "text_gan_samples.txt"), "w") as f:
-        f.write("\n".join(table) + "\n")
+    text = "\n".join(table) + "\n"
+    atomic_write(os.path.join(output_dir, "text_gan_samples.txt"),
+                 lambda f: f.write(text.encode("utf-8")))
     return {"text_source": name, "train_sentences": len(corpus.train),
             "held_out_sentences": len(held_out), "vocabulary": "".join(spec.vocabulary),
             "seq_len": cfg.seq_len, "loss": loss, "real_vs_held_out": floor, "curve": curve,
