@@ -27,7 +27,6 @@ import sys
 from absl import app, flags
 
 from tfgen.data import DataNotFoundError
-from tfgen.evaluation.ood import scorer_names
 from tfgen.experiments.ood import OODConfig, resolve, run_protocol, score_datasets
 from tfgen.training import TrainingDivergedError
 from tfgen.utils.config import define_flags, overrides_from_flags
@@ -69,11 +68,7 @@ def main(argv):
     if len(argv) > 1:
         raise app.UsageError(f"unexpected arguments: {argv[1:]}")
     try:
-        overrides = overrides_from_flags(OODConfig)
-        unknown = sorted(set(overrides.get("scorers", ())) - set(scorer_names()))
-        if unknown:
-            raise ValueError(f"unknown scorers {unknown}; valid names: {scorer_names()}")
-        cfg = resolve(overrides)
+        cfg = resolve(overrides_from_flags(OODConfig))
         if FLAGS.saved_model:
             print(json.dumps(_score_export(cfg), indent=2))
             return 0

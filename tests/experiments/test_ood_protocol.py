@@ -158,6 +158,8 @@ def test_npz_ood_set_scored_through_a_saved_model(run, tmp_path):
 def test_unknown_names_list_the_valid_ones():
     with pytest.raises(ValueError, match="valid names.*'pixelvae'"):
         resolve({"models": ("vea",)})
+    with pytest.raises(ValueError, match="unknown scorer 'nl'.*'likelihood_ratio'"):
+        resolve({"scorers": ("nll", "nl")})
     with pytest.raises(ValueError, match="valid"):
         resolve({"profile": "smoke", "bogus_field": 1})
 

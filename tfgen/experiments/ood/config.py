@@ -13,6 +13,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from tfgen.evaluation.ood.likelihood_ratio import DEFAULT_MU
+from tfgen.evaluation.ood.scorers import get_scorer
 from tfgen.experiments.profiles import resolve_profile_config
 from tfgen.models import get_model_class
 from tfgen.utils.config import field
@@ -135,10 +136,13 @@ SMOKE: Mapping[str, Any] = {
 
 
 def resolve(overrides: Mapping[str, Any] | None = None) -> OODConfig:
-    """OODConfig from the CPU defaults, the profile's overrides and ``overrides``; checks names."""
+    """OODConfig from the CPU defaults, the profile's overrides and ``overrides``; checks model
+    and scorer names."""
     cfg = resolve_profile_config(OODConfig, CPU, FULL, SMOKE, overrides)
     for name in cfg.models:
         get_ood_model(name)
+    for name in cfg.scorers:  # before any training, not after it at scoring time
+        get_scorer(name)
     if cfg.test_examples < 0 or cfg.reference_examples < 4:
         raise ValueError(f"test_examples must be >= 0 and reference_examples >= 4; got "
                          f"{cfg.test_examples}, {cfg.reference_examples}")

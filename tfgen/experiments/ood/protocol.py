@@ -179,7 +179,8 @@ def _train_one(entry: OODModel, held_out: int, cfg: OODConfig, run_dir: str, exp
         trained = train(entry.model, config, TrainConfig(
             dataset=cfg.dataset, binarize=entry.binarize, exclude_classes=(held_out,),
             perturb_probability=perturb, batch_size=batch_size_for(entry, cfg),
-            train_steps=cfg.train_steps, max_train_seconds=seconds, learning_rate=cfg.learning_rate, seed=cfg.seed,
+            train_steps=cfg.train_steps, max_train_seconds=seconds,
+            learning_rate=cfg.learning_rate, seed=cfg.seed,
             output_dir=run_dir, resume=cfg.resume, steps_per_epoch=cfg.steps_per_epoch,
             checkpoint_every=cfg.steps_per_epoch, keep_checkpoints=1, eval_batches=1,
             sample_images=0, export=cfg.export, export_root=export_root, export_name=export_name,
