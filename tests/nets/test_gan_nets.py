@@ -141,8 +141,9 @@ def test_mlp_layers_sets_the_hidden_layers_of_the_mlp_nets():
     assert dense_count(make_critic("toy_mlp", (2,), 1, NetOptions(dim=4))) == 3 + 1
     assert dense_count(make_generator("mlp", (2,), 2, NetOptions(dim=4))) == 4 + 1
     deep = NetOptions(dim=4, mlp_layers=12)  # Fig. 3.1b's 12-layer ReLU MLPs
-    assert dense_count(make_critic("mlp", (2,), 1, deep)) == 12 + 1
-    assert dense_count(make_generator("toy_mlp", (2,), 2, deep)) == 12 + 1
+    for name in ("toy_mlp", "mlp"):  # every entry and role honours it
+        assert dense_count(make_critic(name, (2,), 1, deep)) == 12 + 1, name
+        assert dense_count(make_generator(name, (2,), 2, deep)) == 12 + 1, name
     from tfgen.models import GAN
 
     gan = GAN((2,), generator="mlp", critic="mlp", mlp_layers=12, generator_dim=4, critic_dim=4)
