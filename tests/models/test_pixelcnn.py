@@ -86,8 +86,10 @@ def test_log_prob_is_the_chain_rule_sum_of_per_position_conditionals(kind, chann
 @pytest.mark.parametrize("channels,likelihood", [(1, "bernoulli"), (3, "categorical")])
 def test_cached_sampler_draws_the_same_images_as_the_naive_one(kind, channels, likelihood):
     model = small(kind, (5, 6, channels), likelihood, sharpen=4.0)
-    cached = cached_sample(model, 3, 1, jit_compile=False).numpy()
-    np.testing.assert_array_equal(cached, naive_sample(model, 3, 1).numpy())
+    for seed in (0, 1):
+        cached = cached_sample(model, 3, seed, jit_compile=False).numpy()
+        np.testing.assert_array_equal(cached, naive_sample(model, 3, seed).numpy())
+    assert not np.array_equal(cached, cached_sample(model, 3, 0, jit_compile=False).numpy())
     # XLA-compiled loops draw the same images (the uniforms are drawn outside XLA).
     np.testing.assert_array_equal(cached_sample(model, 3, 1, jit_compile=True).numpy(), cached)
 
