@@ -186,7 +186,7 @@ def test_registry_errors_and_applicability(images):
         score(["typicality"], {"nll": np.zeros(3)}, {})
 
 
-def test_input_complexity_units():
+def test_input_complexity_units(monkeypatch):
     rng = np.random.default_rng(1)
     flat = np.full((1, 28, 28, 1), 90, np.uint8)
     noisy = rng.integers(0, 256, (1, 28, 28, 1), dtype=np.uint8)
@@ -204,6 +204,13 @@ def test_input_complexity_units():
     assert complexity.input_complexity_score([1000 * math.log(2)], [300])[0] == pytest.approx(700)
     with pytest.raises(ValueError, match="valid"):
         complexity.compressed_bits(both, "gzip")
+    calls = []
+    monkeypatch.setitem(complexity.COMPRESSORS, "png",
+                        lambda x: calls.append(len(x)) or complexity.png_bits(x))
+    for images in (both, both.copy(), both[:1]):  # a batch seen before is not compressed again
+        np.testing.assert_array_equal(complexity.compressed_bits(images, "png"),
+                                      png[:len(images)])
+    assert calls == [2, 1]
     with pytest.raises(ValueError, match="uint8 images"):
         complexity.png_bits(both.astype(np.float32))
 
