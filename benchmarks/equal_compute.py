@@ -34,14 +34,15 @@ import time
 
 from absl import app, flags
 
-from tfgen import data
 from tfgen.evaluation.saved_model import evaluate
 from tfgen.experiments import get_experiment
 from tfgen.experiments.records import write_json
-from tfgen.experiments.studies.runs import InMemoryModel
-from tfgen.models import build_model
+from tfgen.experiments.studies.runs import (
+    InMemoryModel,
+    first_test_batches,
+    restore_checkpoint,
+)
 from tfgen.training import TrainConfig, train
-from tfgen.training.checkpoints import CheckpointStore
 from tfgen.utils.machine import machine_info
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -63,23 +64,6 @@ def round_config(experiment, run_dir: str, seconds: float, resume: bool) -> Trai
         **experiment.train_config, "train_steps": 10**9, "max_train_seconds": seconds,
         "output_dir": run_dir, "resume": resume, "export": False, "sample_images": 0,
         "checkpoint_every": 10**9, "keep_checkpoints": 1, "eval_batches": 1, "verbose": 0})
-
-
-def restore(experiment, run_dir: str, seed: int):
-    """The experiment's model with the weights of its newest checkpoint."""
-    model = build_model(experiment.model, data.get_spec(experiment.train_config["dataset"]),
-                        seed=seed, **experiment.model_config)
-    model.build_for()
-    model.compile_for_training()
-    if not CheckpointStore(os.path.join(run_dir, "checkpoints")).restore(model):
-        raise FileNotFoundError(f"no checkpoint under {run_dir}")
-    return model
-
-
-def test_batches(dataset: str, examples: int, batch_size: int, seed: int):
-    ds, _ = data.load(dataset, "test", seed=seed)
-    return data.make_pipeline(ds.take(examples), batch_size, training=False,
-                              cache=False).as_numpy_iterator()
 
 
 def main(argv):
@@ -127,9 +111,11 @@ def main(argv):
     for experiment in experiments:
         run = runs[experiment.name]
         start = time.monotonic()
-        model = restore(experiment, os.path.join(scratch, experiment.name), seed=0)
+        model = restore_checkpoint(experiment.model, experiment.model_config, dataset,
+                                   os.path.join(scratch, experiment.name), seed=0)
         metrics = evaluate(InMemoryModel(model),
-                           test_batches(dataset, FLAGS.eval_examples, FLAGS.eval_batch_size, 0),
+                           first_test_batches(dataset, FLAGS.eval_examples,
+                                              FLAGS.eval_batch_size, 0),
                            importance_samples=FLAGS.importance_samples, seed=0)
         run.update(metrics, parameters=int(model.count_params()),
                    steps_per_second=run["step"] / max(run["train_seconds"], 1e-9),

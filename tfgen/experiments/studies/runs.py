@@ -84,13 +84,19 @@ def train_config(cfg: StudyConfig, run_dir: str, export_root: str, name: str) ->
         verbose=cfg.verbose)
 
 
+def first_test_batches(dataset: str, examples: int, batch_size: int, seed: int):
+    """Iterator of numpy (uint8 images ``[B, H, W, C]``, int64 labels ``[B]``) batches of the
+    first ``examples`` test images of ``dataset`` (all when ``examples <= 0``; binarization
+    frozen by ``seed``, so every model sees the same pixels)."""
+    ds, _ = data.load(dataset, "test", seed=seed)
+    if examples > 0:
+        ds = ds.take(examples)
+    return data.make_pipeline(ds, batch_size, training=False, cache=False).as_numpy_iterator()
+
+
 def test_batches(cfg: StudyConfig):
-    """The first ``eval_examples`` test images (frozen binarization) in batches, as numpy."""
-    ds, _ = data.load(cfg.dataset, "test", seed=cfg.seed)
-    if cfg.eval_examples > 0:
-        ds = ds.take(cfg.eval_examples)
-    return data.make_pipeline(ds, cfg.eval_batch_size, training=False,
-                              cache=False).as_numpy_iterator()
+    """The study's evaluation batches: :func:`first_test_batches` of its settings."""
+    return first_test_batches(cfg.dataset, cfg.eval_examples, cfg.eval_batch_size, cfg.seed)
 
 
 class InMemoryModel:
@@ -133,15 +139,22 @@ class InMemoryModel:
         return {"images": self._call("sample", np.int32(num_samples), np.int32(seed)).numpy()}
 
 
+def restore_checkpoint(model: str, model_config: Mapping[str, Any], dataset: str, run_dir: str,
+                       seed: int = 0, learning_rate: float = 0.0):
+    """Registry model ``model`` (built for ``dataset``) with the weights of the newest trainer
+    checkpoint under ``run_dir``; ``FileNotFoundError`` when there is none."""
+    restored = build_model(model, data.get_spec(dataset), seed=seed, **model_config)
+    restored.build_for()
+    restored.compile_for_training(learning_rate)
+    if not CheckpointStore(os.path.join(run_dir, "checkpoints")).restore(restored):
+        raise FileNotFoundError(f"no checkpoint of {model!r} under {run_dir}")
+    return restored
+
+
 def restore(run: RunSpec, cfg: StudyConfig, run_dir: str):
     """The model of ``run`` with the weights of its newest checkpoint under ``run_dir``."""
-    spec = data.get_spec(cfg.dataset)
-    model = build_model(run.model, spec, seed=cfg.seed, **run.model_config)
-    model.build_for()
-    model.compile_for_training(cfg.learning_rate)
-    if not CheckpointStore(os.path.join(run_dir, "checkpoints")).restore(model):
-        raise FileNotFoundError(f"no checkpoint of run {run.name!r} under {run_dir}")
-    return model
+    return restore_checkpoint(run.model, run.model_config, cfg.dataset, run_dir, cfg.seed,
+                              cfg.learning_rate)
 
 
 Measure = Callable[[RunSpec, Any, StudyConfig, str], dict]
