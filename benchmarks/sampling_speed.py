@@ -32,9 +32,9 @@ import tensorflow as tf
 from absl import app, flags
 
 from tfgen.data import DatasetSpec
+from tfgen.experiments.records import write_json
 from tfgen.models import build_model
 from tfgen.sampling import cached_sample, naive_sample
-from tfgen.training.checkpoints import write_json_atomic
 from tfgen.utils.machine import machine_info
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -137,7 +137,7 @@ def main(argv):
     if hasattr(os, "getloadavg"):
         result["machine"]["load_average_at_end"] = [round(x, 2) for x in os.getloadavg()]
     os.makedirs(os.path.dirname(FLAGS.output), exist_ok=True)
-    write_json_atomic(FLAGS.output, result)
+    write_json(FLAGS.output, result)
     print(f"wrote {FLAGS.output}")
 
 
