@@ -37,19 +37,28 @@ def run(tmp_path_factory):
         calls.append(train_cfg)
         return real_train(model, config, train_cfg, run_name)
 
+    perturbed = []  # the trainer's pipeline traces the perturbation once per run that uses it
+    real_perturb = data.transforms.perturb_pixels
+
+    def perturb_spy(images, probability, seed):
+        perturbed.append(probability)
+        return real_perturb(images, probability, seed)
+
     mp = pytest.MonkeyPatch()
     mp.setattr(protocol, "train", spy)
+    mp.setattr(data.transforms, "perturb_pixels", perturb_spy)
     try:
         summary = run_protocol(cfg, out, "ood_test")
     finally:
         mp.undo()
-    return {"out": out, "cfg": cfg, "summary": summary, "calls": calls}
+    return {"out": out, "cfg": cfg, "summary": summary, "calls": calls, "perturbed": perturbed}
 
 
 def test_training_data_has_no_image_of_the_held_out_class(run):
     # the model and its likelihood-ratio background model, per held-out class
     assert sorted(c.exclude_classes for c in run["calls"]) == [(1,), (1,), (5,), (5,)]
     assert sorted(c.perturb_probability for c in run["calls"]) == [0, 0, 0.2, 0.2]
+    assert run["perturbed"] == [0.2, 0.2]  # the trainer perturbs the background models' inputs
     train_cfg = run["calls"][0]
     (held_out,) = train_cfg.exclude_classes
     for split in ("train", "validation"):  # what the trainer loads (binarization keeps labels)
