@@ -46,3 +46,29 @@ def test_independent_pixels_follow_the_output_bias():
     images = tf.function(lambda: cached_sample_network(stack, lik, (8, 8, 1), 200, 0))()
     on = (images.numpy() == 255).mean()
     assert abs(on - 1 / (1 + np.exp(-1))) < 0.02, on
+
+
+def test_eager_calls_trace_once_per_network_and_do_not_keep_it_alive():
+    """Eager sampler calls reuse one tf.function per (network, sampler, likelihood, shape): new
+    seeds (and, for the naive sampler, batch sizes) do not retrace; deleting the network empties
+    the cache."""
+    import gc
+    import weakref
+
+    from tfgen.sampling import protocol
+    lik = get_likelihood("bernoulli")
+    stack = PixelCNNStack(1, 1, 4, kernel_size=3, first_kernel_size=3)
+    stack(tf.zeros((1, 4, 4, 1)))
+    first = None
+    for seed, batch in ((0, 2), (1, 2), (2, 3)):
+        naive_sample_network(stack, lik, (4, 4, 1), batch, seed)
+        cached_sample_network(stack, lik, (4, 4, 1), 2, seed, jit_compile=False)
+        first = first or dict(protocol._COMPILED[stack])
+    functions = protocol._COMPILED[stack]
+    assert functions == first  # the same tf.function objects, not new ones per call
+    assert sorted(key[0] for key in functions) == ["cached", "naive"]
+    assert [f.experimental_get_tracing_count() for f in functions.values()] == [1, 1]
+    owner = weakref.ref(stack)
+    del stack, functions
+    gc.collect()
+    assert owner() is None
