@@ -19,7 +19,8 @@ def test_matches_scikit_learn_with_ties(seed):
     labels = rng.random(400) < 0.12
     m = detection_metrics(scores, labels)
     precision, recall, _ = precision_recall_curve(labels, scores)
-    assert m["average_precision"] == pytest.approx(average_precision_score(labels, scores), abs=1e-12)
+    assert m["average_precision"] == pytest.approx(average_precision_score(labels, scores),
+                                                   abs=1e-12)
     assert m["auroc"] == pytest.approx(roc_auc_score(labels, scores), abs=1e-12)
     assert m["aupr_trapezoid"] == pytest.approx(auc(recall, precision), abs=1e-12)
     assert m["skew"] == pytest.approx(labels.mean())

@@ -81,12 +81,11 @@ def summary_table(summary: Mapping[str, Any], metric: str = PRIMARY) -> str:
 def markdown(summary: Mapping[str, Any]) -> str:
     """The whole Markdown report: summary of means, the thesis table, one table per scorer."""
     models = summary["models"]
-    thesis = [m for m in models]
     parts = [f"# Leave-one-class-out OOD detection on {summary['dataset']}", "",
              "AUPR % (average precision, held-out class = positive); chance = skew.", "",
              "## Mean (median) AUPR % over held-out classes", "", summary_table(summary), "",
              "## Thesis layout (Table 4.1): each model's own score", "",
-             _thesis_table(summary, thesis), ""]
+             _thesis_table(summary), ""]
     for s in _scorers_in(models):
         parts += [f"## {s}: {get_scorer(s).description}", "", class_table(summary, [s]), ""]
     parts += ["## Mean (median) AUROC %", "", summary_table(summary, "auroc"), "",
@@ -95,12 +94,11 @@ def markdown(summary: Mapping[str, Any]) -> str:
     return "\n".join(parts)
 
 
-def _thesis_table(summary: Mapping[str, Any], model_names: list[str]) -> str:
+def _thesis_table(summary: Mapping[str, Any]) -> str:
     """Table 4.1's columns: one per model, with the thesis' score (NLL or critic logit)."""
     sub = dict(summary)
-    models = summary["models"]
-    sub["models"] = {m: {**models[m], "scorers": {thesis_scorer(models[m]): models[m]["scorers"][
-        thesis_scorer(models[m])]}} for m in model_names}
+    sub["models"] = {name: {**m, "scorers": {thesis_scorer(m): m["scorers"][thesis_scorer(m)]}}
+                     for name, m in summary["models"].items()}
     table = class_table(sub)
     return table.replace(" nll |", " |").replace(" critic |", " |")
 
