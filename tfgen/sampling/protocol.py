@@ -47,6 +47,8 @@ def owned_function(owner, key, fn: Callable, jit_compile: bool = False) -> Calla
 
 
 def likelihood_key(likelihood) -> str:
+    """A hashable key of ``likelihood``'s config: a traced sampler is reused only for an equal
+    likelihood (same name and settings)."""
     return repr(sorted(likelihood.get_config().items()))
 
 
