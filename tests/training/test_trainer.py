@@ -12,7 +12,8 @@ import pytest
 import tensorflow as tf
 
 from tfgen.models import VAE, model_names, registry
-from tfgen.training import TrainConfig, TrainingDivergedError, train
+from tfgen import data
+from tfgen.training import TrainConfig, TrainingDivergedError, restore_trained, train
 from tfgen.training.checkpoints import CheckpointStore
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(__file__)))
@@ -46,6 +47,15 @@ def test_resume_continues_from_the_saved_step(tmp_path):
     assert first["step"] == 20
     store = CheckpointStore(str(tmp_path / "run" / "checkpoints"))
     assert store.steps() == [10, 20]
+    spec = data.get_spec("binarized_fashion_mnist")
+    restored = restore_trained("vae", SMALL_VAE, spec, str(tmp_path / "run"))
+    assert int(restored.optimizer.iterations) == 20
+    fresh = registry.build_model("vae", spec, seed=0, **SMALL_VAE)
+    fresh.build_for()
+    assert any(np.abs(a - b).max() > 0 for a, b in zip(restored.get_weights(),
+                                                         fresh.get_weights()))
+    with pytest.raises(FileNotFoundError, match="no checkpoint of 'vae'"):
+        restore_trained("vae", SMALL_VAE, spec, str(tmp_path / "nothing"))
     with pytest.raises(FileExistsError, match="--resume"):
         train("vae", SMALL_VAE, config(tmp_path, train_steps=30))
     with pytest.raises(ValueError, match="latent_dim|model_config"):

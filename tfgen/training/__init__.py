@@ -1,5 +1,10 @@
 """Training: strategy/precision set-up, checkpoints, callbacks and the trainer."""
 
-from tfgen.training.trainer import TrainConfig, TrainingDivergedError, train
+from tfgen.training.trainer import (
+    TrainConfig,
+    TrainingDivergedError,
+    restore_trained,
+    train,
+)
 
-__all__ = ["TrainConfig", "TrainingDivergedError", "train"]
+__all__ = ["TrainConfig", "TrainingDivergedError", "restore_trained", "train"]

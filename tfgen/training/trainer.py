@@ -190,3 +190,15 @@ def _train(model_name: str, model_config: dict[str, Any], cfg: TrainConfig,
               "export_path": export_path}
     write_json_atomic(os.path.join(output_dir, "metrics.json"), result)
     return result
+
+
+def restore_trained(model_name: str, model_config: dict[str, Any], spec: data.DatasetSpec,
+                    run_dir: str, seed: int = 0, learning_rate: float = 0.0):
+    """Registry model ``model_name`` built for ``spec`` with the weights of the newest checkpoint
+    that :func:`train` wrote under ``run_dir``; ``FileNotFoundError`` when there is none."""
+    model = build_model(model_name, spec, seed=seed, **model_config)
+    model.build_for()
+    model.compile_for_training(learning_rate)
+    if not CheckpointStore(os.path.join(run_dir, "checkpoints")).restore(model):
+        raise FileNotFoundError(f"no checkpoint of {model_name!r} under {run_dir}")
+    return model

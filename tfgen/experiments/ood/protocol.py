@@ -48,9 +48,7 @@ from tfgen.experiments.ood.config import (
 )
 from tfgen.experiments.records import to_json, write_json
 from tfgen.export import load_exported
-from tfgen.models import build_model
-from tfgen.training import TrainConfig, train
-from tfgen.training.checkpoints import CheckpointStore
+from tfgen.training import TrainConfig, restore_trained, train
 from tfgen.utils.machine import machine_info
 
 CLASS_NAMES: Mapping[str, tuple[str, ...]] = {
@@ -191,12 +189,7 @@ def _train_one(entry: OODModel, held_out: int, cfg: OODConfig, run_dir: str, exp
     if trained["export_path"]:
         return load_exported(trained["export_path"]), info
     spec = data.get_spec(cfg.dataset, binarize=entry.binarize)
-    model = build_model(entry.model, spec, seed=cfg.seed, **config)
-    model.build_for()
-    model.compile_for_training(cfg.learning_rate)
-    if not CheckpointStore(os.path.join(run_dir, "checkpoints")).restore(model):
-        raise FileNotFoundError(f"no checkpoint under {run_dir}")
-    return model, info
+    return restore_trained(entry.model, config, spec, run_dir, cfg.seed, cfg.learning_rate), info
 
 
 def run_class(entry: OODModel, held_out: int, cfg: OODConfig, output_dir: str,

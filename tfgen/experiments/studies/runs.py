@@ -35,9 +35,8 @@ from tfgen.evaluation.saved_model import evaluate
 from tfgen.experiments.studies.common import to_json, write_json
 from tfgen.experiments.studies.config import StudyConfig
 from tfgen.export import load_exported
-from tfgen.models import build_model, get_model_class
-from tfgen.training import TrainConfig, train
-from tfgen.training.checkpoints import CheckpointStore
+from tfgen.models import get_model_class
+from tfgen.training import TrainConfig, restore_trained, train
 from tfgen.utils.images import image_grid, save_png
 
 #: Study-wide size fields copied into a run's model config when non-zero and the model has them.
@@ -143,12 +142,8 @@ def restore_checkpoint(model: str, model_config: Mapping[str, Any], dataset: str
                        seed: int = 0, learning_rate: float = 0.0):
     """Registry model ``model`` (built for ``dataset``) with the weights of the newest trainer
     checkpoint under ``run_dir``; ``FileNotFoundError`` when there is none."""
-    restored = build_model(model, data.get_spec(dataset), seed=seed, **model_config)
-    restored.build_for()
-    restored.compile_for_training(learning_rate)
-    if not CheckpointStore(os.path.join(run_dir, "checkpoints")).restore(restored):
-        raise FileNotFoundError(f"no checkpoint of {model!r} under {run_dir}")
-    return restored
+    return restore_trained(model, dict(model_config), data.get_spec(dataset), run_dir, seed,
+                           learning_rate)
 
 
 def restore(run: RunSpec, cfg: StudyConfig, run_dir: str):
