@@ -36,7 +36,7 @@ from absl import app, flags
 
 from tfgen.evaluation.saved_model import evaluate
 from tfgen.experiments import get_experiment
-from tfgen.experiments.records import write_json
+from tfgen.utils.records import write_json
 from tfgen.experiments.studies.runs import (
     InMemoryModel,
     first_test_batches,

@@ -27,8 +27,8 @@ import tensorflow as tf
 from absl import app, flags
 
 from tfgen.models import GAN
-from tfgen.training.checkpoints import write_json_atomic
 from tfgen.utils.machine import machine_info
+from tfgen.utils.records import write_json
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 
@@ -92,7 +92,7 @@ def main(argv):
         raise SystemExit(f"unknown --nets {unknown}; valid: {list(SETTINGS)}")
     modes = {"off": [False], "on": [True], "both": [False, True]}[FLAGS.xla]
     results = [measure(name, xla) for name in FLAGS.nets for xla in modes]
-    write_json_atomic(FLAGS.output, {
+    write_json(FLAGS.output, {
         "benchmark": "gan_speed", "loss": "wgan-gp",
         "unit": "generator iterations per second (each with n_critic critic updates)",
         "date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),

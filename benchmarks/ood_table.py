@@ -28,7 +28,7 @@ import shutil
 from absl import app, flags
 
 from tfgen.experiments.ood import run_protocol
-from tfgen.experiments.records import write_json
+from tfgen.utils.records import write_json
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 #: Thesis Table 4.1 (MNIST) mean AUPR %, and chance.

@@ -41,7 +41,7 @@ import tensorflow as tf
 from absl import app, flags
 
 from tfgen import data
-from tfgen.experiments.records import write_json
+from tfgen.utils.records import write_json
 from tfgen.models import build_model
 from tfgen.utils.flops import function_flops
 from tfgen.utils.machine import machine_info

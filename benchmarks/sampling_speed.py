@@ -32,7 +32,7 @@ import tensorflow as tf
 from absl import app, flags
 
 from tfgen.data import DatasetSpec
-from tfgen.experiments.records import write_json
+from tfgen.utils.records import write_json
 from tfgen.models import build_model
 from tfgen.sampling import cached_sample, naive_sample
 from tfgen.utils.machine import machine_info

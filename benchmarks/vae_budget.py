@@ -20,8 +20,8 @@ from absl import app, flags
 from tfgen.evaluation.saved_model import evaluate_saved_model
 from tfgen.experiments import get_experiment
 from tfgen.training import TrainConfig, train
-from tfgen.training.checkpoints import write_json_atomic
 from tfgen.utils.machine import machine_info
+from tfgen.utils.records import write_json
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 flags.DEFINE_string("experiment", "vae_fashion_mnist", "experiment to train")
@@ -60,7 +60,7 @@ def main(argv):
         "machine": machine_info(), "date": datetime.datetime.now(datetime.timezone.utc).isoformat(),
     }
     path = os.path.join(HERE, "results", f"{name}.json")
-    write_json_atomic(path, result)
+    write_json(path, result)
     print(f"wrote {path}: test NLL {result['test_nll_nats']:.2f} nats "
           f"({result['test_bits_per_dim']:.4f} bits/dim), {result['steps_per_second']:.2f} steps/s")
 

@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import contextlib
 import json
-import os
 import sys
 
 from absl import app, flags
@@ -61,9 +60,8 @@ def main(argv):
                 importance_samples=FLAGS.importance_samples, batch_size=FLAGS.batch_size,
                 max_examples=FLAGS.max_examples, seed=FLAGS.seed, binarize=FLAGS.binarize)
             if FLAGS.output_json:
-                from tfgen.training.checkpoints import write_json_atomic
-                os.makedirs(os.path.dirname(os.path.abspath(FLAGS.output_json)), exist_ok=True)
-                write_json_atomic(FLAGS.output_json, result)
+                from tfgen.utils.records import write_json
+                write_json(FLAGS.output_json, result)
     except (ValueError, FileNotFoundError) as err:
         print(f"error: {err}", file=sys.stderr)
         return 1

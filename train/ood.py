@@ -57,7 +57,7 @@ def _score_export(cfg: OODConfig) -> dict:
                             binarize=FLAGS.binarize, in_split=FLAGS.in_split,
                             out_split=FLAGS.out_split, reference_split=FLAGS.reference_split)
     if FLAGS.output_dir:
-        from tfgen.experiments.records import write_json
+        from tfgen.utils.records import write_json
         path = os.path.join(FLAGS.output_dir, f"{FLAGS.name or 'ood_saved_model'}.json")
         write_json(path, result)
         result["json"] = path

@@ -7,11 +7,12 @@ renamed into place, so a kill at any moment leaves the previous checkpoint intac
 
 from __future__ import annotations
 
-import json
 import os
 import re
 
 import keras
+
+from tfgen.utils.records import write_json
 
 _PATTERN = re.compile(r"^ckpt-(\d+)\.weights\.h5$")
 
@@ -44,8 +45,8 @@ class CheckpointStore:
         tmp = os.path.join(self.directory, f".tmp-{step}-{os.getpid()}.weights.h5")
         model.save_weights(tmp)
         os.replace(tmp, path)
-        write_json_atomic(os.path.join(self.directory, "checkpoint.json"),
-                    {"step": step, "path": os.path.basename(path)})
+        write_json(os.path.join(self.directory, "checkpoint.json"),
+                   {"step": step, "path": os.path.basename(path)})
         for old in self.steps()[:-self.keep]:
             os.remove(self._path(old))
         return path
@@ -60,10 +61,4 @@ class CheckpointStore:
         return step
 
 
-def write_json_atomic(path: str, obj) -> None:
-    """Write ``obj`` as JSON to ``path`` via a temporary file and an atomic rename."""
-    tmp = f"{path}.tmp-{os.getpid()}"
-    with open(tmp, "w") as f:
-        json.dump(obj, f, indent=2, sort_keys=True)
-    os.replace(tmp, path)
 

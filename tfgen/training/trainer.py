@@ -24,9 +24,10 @@ import tensorflow as tf
 from tfgen import data
 from tfgen.models import build_model
 from tfgen.training.callbacks import Checkpointer, ImageGrids, NaNGuard, TrainingBudget
-from tfgen.training.checkpoints import CheckpointStore, write_json_atomic
+from tfgen.training.checkpoints import CheckpointStore
 from tfgen.training.environment import make_strategy, precision_policy
 from tfgen.utils.config import field
+from tfgen.utils.records import write_json
 
 
 @dataclasses.dataclass
@@ -128,7 +129,7 @@ def _train(model_name: str, model_config: dict[str, Any], cfg: TrainConfig,
     config_path = os.path.join(output_dir, "run_config.json")
     _check_resume_config(config_path, record, cfg.resume, bool(store.steps()))
     os.makedirs(output_dir, exist_ok=True)
-    write_json_atomic(config_path, record)
+    write_json(config_path, record)
 
     with strategy.scope():
         model = build_model(model_name, spec, seed=cfg.seed, **model_config)
@@ -188,7 +189,7 @@ def _train(model_name: str, model_config: dict[str, Any], cfg: TrainConfig,
     result = {"output_dir": output_dir, "step": step, "steps_this_run": step - start,
               "train_seconds": train_seconds, "history": history, "test": test,
               "export_path": export_path}
-    write_json_atomic(os.path.join(output_dir, "metrics.json"), result)
+    write_json(os.path.join(output_dir, "metrics.json"), result)
     return result
 
 

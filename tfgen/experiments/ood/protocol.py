@@ -46,7 +46,7 @@ from tfgen.experiments.ood.config import (
     model_config,
     resolve,
 )
-from tfgen.experiments.records import to_json, write_json
+from tfgen.utils.records import to_json, write_json
 from tfgen.export import load_exported
 from tfgen.training import TrainConfig, restore_trained, train
 from tfgen.utils.machine import machine_info

@@ -8,7 +8,7 @@ matplotlib.use("Agg")  # studies run headless (CI, remote GPUs)
 
 from matplotlib.figure import Figure
 
-from tfgen.experiments.records import atomic_write, to_json, write_json  # noqa: F401
+from tfgen.utils.records import atomic_write, to_json, write_json  # noqa: F401
 
 
 def write_text(path: str, text: str) -> None:

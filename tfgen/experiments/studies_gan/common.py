@@ -18,7 +18,7 @@ import tensorflow as tf
 from matplotlib.figure import Figure
 
 from tfgen import data
-from tfgen.experiments.records import atomic_write, to_json, write_json  # noqa: F401 (re-exported)
+from tfgen.utils.records import atomic_write, to_json, write_json  # noqa: F401 (re-exported)
 from tfgen.models import build_model
 
 

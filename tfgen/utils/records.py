@@ -1,4 +1,5 @@
-"""Study and benchmark records: plain-JSON conversion and atomic file writes."""
+"""JSON records (run configs, metrics, checkpoint index, study and benchmark results): plain-JSON
+conversion and atomic file writes."""
 
 from __future__ import annotations
 
