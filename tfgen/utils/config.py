@@ -56,3 +56,26 @@ def overrides_from_flags(config_cls, flag_values: flags.FlagValues = flags.FLAGS
                 value = tuple(item(v) for v in value)
             out[f.name] = value
     return out
+
+
+def config_field_names(*config_classes) -> list[str]:
+    """Sorted names of the fields of ``config_classes`` (dataclasses)."""
+    return sorted({f.name for cls in config_classes for f in dataclasses.fields(cls)})
+
+
+def check_given_flags(allowed, defined, owner: str,
+                      flag_values: flags.FlagValues = flags.FLAGS) -> None:
+    """Refuse flags given on the command line that ``owner`` does not read.
+
+    ``defined``: names of the config-field flags this command defines (for every model or study
+    it knows); ``allowed``: the ones ``owner`` (e.g. ``"model 'pixelvae'"``) has. A flag in
+    ``defined`` but not in ``allowed`` that was given raises ``ValueError`` naming ``owner`` and
+    listing its fields, instead of being silently ignored.
+    """
+    allowed = set(allowed)
+    given = sorted(name for name in set(defined) - allowed
+                   if name in flag_values and flag_values[name].present)
+    if given:
+        flags_text = ", ".join(f"--{name}" for name in given)
+        raise ValueError(f"{owner} has no setting {flags_text}; its settings are: "
+                         f"{', '.join(sorted(allowed))}")
