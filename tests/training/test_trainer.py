@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from tfgen.models import VAE, model_names, registry
+from tfgen.models import VAE, registry
 from tfgen import data
 from tfgen.training import TrainConfig, TrainingDivergedError, restore_trained, train
 from tfgen.training.checkpoints import CheckpointStore
@@ -107,20 +107,6 @@ def test_nan_loss_stops_training_and_keeps_the_last_good_checkpoint(tmp_path, mo
     model.build_for()
     model.load_weights(store.latest()[1])
     assert all(np.all(np.isfinite(w)) for w in model.get_weights())
-
-
-@pytest.mark.parametrize("flag,message", [
-    ("--model=vea", f"valid names: {model_names()}"),
-    ("--dataset=nonesuch", "expected one of ['25gaussians'"),
-    ("--experiment=nonesuch", "vae_fashion_mnist"),
-    ("--mixed_precision=fp8", "mixed_float16"),
-])
-def test_cli_rejects_unknown_names_clearly(tmp_path, flag, message):
-    out = subprocess.run([sys.executable, os.path.join(ROOT, "train", "run.py"), flag,
-                          f"--output_dir={tmp_path}/run", "--train_steps=1", "--export=false"],
-                         capture_output=True, text=True, timeout=120)
-    assert out.returncode != 0
-    assert message in out.stderr, out.stderr[-2000:]
 
 
 def test_mixed_precision_and_xla_train_and_keep_float32_outputs(tmp_path):

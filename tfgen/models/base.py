@@ -132,6 +132,12 @@ class GenerativeModel(keras.Model, abc.ABC):
         loss, _ = self.compute_objective(images, seed_pair(self.seed, 2), training)
         return loss
 
+    @classmethod
+    def default_batch_size(cls, config: dict) -> int:
+        """The global batch ``--batch_size`` 0 stands for, given the model's full ``config``."""
+        del config
+        return 64
+
     def compile_for_training(self, learning_rate: float = 0.0, jit_compile: bool = False) -> None:
         """Compile with this model's optimizer(s) and build their state; call it inside the
         distribution strategy's scope. ``learning_rate`` 0 means ``default_learning_rate``.

@@ -194,6 +194,13 @@ class GAN(GenerativeModel):
             self._trackers["classifier_loss"] = keras.metrics.Mean(name="classifier_loss")
         self.critic_optimizer = None
 
+    @classmethod
+    def default_batch_size(cls, config: dict) -> int:
+        """n_critic minibatches of the thesis' m = 64 (Algorithm 1): one generator iteration's
+        batch (320 for WGAN-GP's n_critic = 5, 64 for DCGAN/LSGAN)."""
+        n_critic = int(config.get("n_critic") or get_loss(config.get("loss", "wgan-gp")).n_critic)
+        return 64 * max(n_critic, 1)
+
     def _bn_message(self, found: str) -> str:
         return (f"loss {self.config.loss!r} penalizes the critic's gradient per example, which "
                 f"batch normalization invalidates (it couples the examples of a batch); found "

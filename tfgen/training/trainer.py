@@ -22,7 +22,7 @@ import keras
 import tensorflow as tf
 
 from tfgen import data
-from tfgen.models import build_model
+from tfgen.models import build_model, get_model_class
 from tfgen.training.callbacks import Checkpointer, ImageGrids, NaNGuard, TrainingBudget
 from tfgen.training.checkpoints import CheckpointStore
 from tfgen.training.environment import make_strategy, precision_policy
@@ -42,7 +42,8 @@ class TrainConfig:
                                             "background model for the OOD likelihood ratio)")
     exclude_classes: tuple[int, ...] = field((), "labels removed from train/validation data")
     data_dir: str = field("", "TFDS data directory (empty: TFDS' default)")
-    batch_size: int = field(64, "global batch size (split across replicas)")
+    batch_size: int = field(0, "global batch size, split across replicas (0: the model's "
+                               "default: 64; a GAN's n_critic x 64, one generator iteration)")
     train_steps: int = field(1000, "optimizer steps to train for in total")
     epochs: int = field(0, "if > 0, train for this many passes over the training split instead")
     max_train_seconds: float = field(0.0, "if > 0, also stop after this much wall-clock time, counted from "
@@ -64,6 +65,29 @@ class TrainConfig:
     export_root: str = field("saved_models", "root of the versioned SavedModel exports")
     export_name: str = field("", "export name (empty: the run name)")
     verbose: int = field(1, "Keras verbosity: 0 silent, 1 progress bar, 2 one line per epoch")
+
+    def __post_init__(self):
+        checks = [
+            (self.train_steps >= 0 and self.epochs >= 0,
+             f"train_steps and epochs must be >= 0; got {self.train_steps}, {self.epochs}"),
+            (self.train_steps > 0 or self.epochs > 0,
+             "train_steps and epochs are both 0: nothing to train (set --train_steps or --epochs)"),
+            (self.learning_rate >= 0, f"learning_rate must be > 0 (or 0 for the model's "
+                                      f"default); got {self.learning_rate}"),
+            (self.max_train_seconds >= 0, f"max_train_seconds must be >= 0 (0: no budget); got "
+                                          f"{self.max_train_seconds}"),
+            (0.0 <= self.perturb_probability <= 1.0,
+             f"perturb_probability must be in [0, 1]; got {self.perturb_probability}"),
+            (min(self.steps_per_epoch, self.checkpoint_every, self.keep_checkpoints,
+                 self.eval_batches) >= 1,
+             f"steps_per_epoch, checkpoint_every, keep_checkpoints and eval_batches must be >= 1; "
+             f"got {self.steps_per_epoch}, {self.checkpoint_every}, {self.keep_checkpoints}, "
+             f"{self.eval_batches}"),
+            (self.sample_images >= 0, f"sample_images must be >= 0; got {self.sample_images}"),
+        ]
+        for ok, message in checks:
+            if not ok:
+                raise ValueError(message)
 
 
 class TrainingDivergedError(FloatingPointError):
@@ -95,6 +119,19 @@ def _check_resume_config(path: str, record: dict, resume: bool, has_checkpoints:
                                          diff.items()))
 
 
+def resolve_batch_size(model_name: str, model_config: dict[str, Any],
+                       cfg: TrainConfig) -> TrainConfig:
+    """``cfg`` with ``batch_size`` 0 replaced by the model's default for ``model_config``."""
+    if cfg.batch_size < 0:
+        raise ValueError(f"batch_size must be > 0 (or 0 for the model's default); got "
+                         f"{cfg.batch_size}")
+    if cfg.batch_size:
+        return cfg
+    cls = get_model_class(model_name)
+    config = {**dataclasses.asdict(cls.Config()), **model_config}
+    return dataclasses.replace(cfg, batch_size=cls.default_batch_size(config))
+
+
 def train(model_name: str, model_config: dict[str, Any], cfg: TrainConfig,
           run_name: str | None = None) -> dict[str, Any]:
     """Train ``model_name`` with ``model_config`` overrides under ``cfg``.
@@ -104,6 +141,7 @@ def train(model_name: str, model_config: dict[str, Any], cfg: TrainConfig,
     ``test`` (metrics on ``eval_batches`` test batches, nats) and ``export_path`` (or None).
     Raises TrainingDivergedError when the loss becomes NaN/Inf.
     """
+    cfg = resolve_batch_size(model_name, model_config, cfg)
     keras.utils.set_random_seed(cfg.seed)  # weight init and tf.data's global seed
     with precision_policy(cfg.mixed_precision):
         return _train(model_name, model_config, cfg, run_name)
@@ -172,11 +210,12 @@ def _train(model_name: str, model_config: dict[str, Any], cfg: TrainConfig,
         history, train_seconds = fit.history, time.monotonic() - began
     if guard.diverged_at is not None:
         latest = store.latest()
-        where = f"{latest[1]} (step {latest[0]})" if latest else "none was written"
+        where = (f"The last good checkpoint is {latest[1]} (step {latest[0]}); lower "
+                 f"--learning_rate or check the data, then rerun with --resume." if latest else
+                 "No checkpoint was written yet; lower --learning_rate or check the data, then "
+                 "rerun (without --resume).")
         raise TrainingDivergedError(
-            f"loss became {guard.bad_loss} at step {guard.diverged_at}; training stopped. The "
-            f"last good checkpoint is {where}. Lower --learning_rate or check the data, then "
-            f"rerun with --resume.")
+            f"loss became {guard.bad_loss} at step {guard.diverged_at}; training stopped. {where}")
 
     step = int(model.optimizer.iterations.numpy())
     test = {k: float(v) for k, v in model.evaluate(test_pipe, verbose=0, return_dict=True).items()}

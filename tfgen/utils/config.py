@@ -20,23 +20,26 @@ def _help(f: dataclasses.Field) -> str:
     return f.metadata.get("help", f.name)
 
 
-def define_flags(config_cls, flag_values: flags.FlagValues = flags.FLAGS) -> None:
-    """Define one absl flag per field of ``config_cls`` (skipping names already defined)."""
+def define_flags(config_cls, flag_values: flags.FlagValues = flags.FLAGS,
+                 help_suffix: typing.Mapping[str, str] | None = None) -> None:
+    """Define one absl flag per field of ``config_cls`` (skipping names already defined);
+    ``help_suffix`` maps field names to text appended to their help."""
     hints = typing.get_type_hints(config_cls)
     for f in dataclasses.fields(config_cls):
         if f.name in flag_values:
             continue
         kind, default = hints[f.name], f.default
+        help_text = _help(f) + (help_suffix or {}).get(f.name, "")
         if kind is bool:
-            flags.DEFINE_bool(f.name, default, _help(f), flag_values=flag_values)
+            flags.DEFINE_bool(f.name, default, help_text, flag_values=flag_values)
         elif kind is int:
-            flags.DEFINE_integer(f.name, default, _help(f), flag_values=flag_values)
+            flags.DEFINE_integer(f.name, default, help_text, flag_values=flag_values)
         elif kind is float:
-            flags.DEFINE_float(f.name, default, _help(f), flag_values=flag_values)
+            flags.DEFINE_float(f.name, default, help_text, flag_values=flag_values)
         elif kind is str:
-            flags.DEFINE_string(f.name, default, _help(f), flag_values=flag_values)
+            flags.DEFINE_string(f.name, default, help_text, flag_values=flag_values)
         elif typing.get_origin(kind) is tuple:
-            flags.DEFINE_list(f.name, [str(v) for v in default], _help(f),
+            flags.DEFINE_list(f.name, [str(v) for v in default], help_text,
                               flag_values=flag_values)
         else:
             raise TypeError(f"config field {config_cls.__name__}.{f.name} has unsupported type "
@@ -56,6 +59,17 @@ def overrides_from_flags(config_cls, flag_values: flags.FlagValues = flags.FLAGS
                 value = tuple(item(v) for v in value)
             out[f.name] = value
     return out
+
+
+def set_flag_defaults(values: typing.Mapping[str, Any],
+                      flag_values: flags.FlagValues = flags.FLAGS) -> None:
+    """Make ``values`` the defaults of the flags of those names (so ``--helpfull`` shows them);
+    names without a flag are skipped. Given flags keep their values."""
+    for name, value in values.items():
+        if name in flag_values:
+            if isinstance(value, (tuple, list)):
+                value = [str(v) for v in value]
+            flag_values.set_default(name, value)
 
 
 def config_field_names(*config_classes) -> list[str]:
