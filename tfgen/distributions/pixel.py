@@ -15,6 +15,8 @@ import math
 import tensorflow as tf
 import tensorflow_probability as tfp
 
+from tfgen.distributions.logistic import PIXEL_MAX, DiscretizedLogistic
+
 tfd = tfp.distributions
 
 _BINARY_THRESHOLD = 128  # uint8 pixels >= this are "on" for the Bernoulli likelihood.
@@ -103,16 +105,21 @@ class Categorical(PixelLikelihood):
 
 
 class DiscretizedLogisticMixture(PixelLikelihood):
-    """Per-channel mixture of logistics quantized to the 256 integer pixel values.
+    """Per-channel mixture of ``K`` discretized logistics over the 256 pixel values (PixelCNN++).
 
-    ``P(x = k) = F(k + 1/2) - F(k - 1/2)`` for ``0 < k < 255`` with the edges taking all the tail
-    mass (``tfd.QuantizedDistribution`` with ``low=0, high=255``). Per channel the network
-    outputs ``K`` mixture logits, ``K`` locations (in [-1, 1] image units) and ``K`` log-scales.
-    Channels are modelled independently given the network output.
+    Per channel the network outputs ``K`` mixture logits, ``K`` locations ``mu`` and ``K``
+    log-scales ``s``, all on the [-1, 1] image scale of :meth:`network_input` (openai/pixel-cnn's
+    parameterization): component ``j`` is :class:`~tfgen.distributions.logistic.
+    DiscretizedLogistic` with location ``(mu_j + 1) * 127.5`` and scale ``127.5 * exp(max(s_j,
+    -7))`` in pixel units. So ``mu = v / 127.5 - 1`` puts the component's mode at pixel value
+    ``v``, and ``P(0) = F(1/2)``, ``P(k) = F(k + 1/2) - F(k - 1/2)``, ``P(255) = 1 - F(254.5)``.
+    Channels are independent given the network output (the VAE/PixelVAE decoders); PixelCNN++'s
+    per-pixel mixture with linear channel dependence reuses
+    :func:`~tfgen.distributions.logistic.discretized_logistic_log_prob`.
     """
 
     name = "logistic"
-    min_log_scale = -7.0
+    min_log_scale = -7.0  # on the [-1, 1] scale: at least 127.5 * exp(-7) = 0.116 pixel units
 
     def __init__(self, num_components: int = 5):
         if num_components < 1:
@@ -126,18 +133,24 @@ class DiscretizedLogisticMixture(PixelLikelihood):
     def targets(self, images):
         return tf.cast(images, tf.float32)
 
+    def components(self, params: tf.Tensor):
+        """float ``[B, H, W, C * 3K]`` -> (logits, loc, scale), each float32 ``[B, H, W, C, K]``,
+        ``loc`` and ``scale`` in pixel units."""
+        logits, loc, log_scale = tf.split(_split_channels(params, self.params_per_channel), 3,
+                                          axis=-1)
+        half_range = PIXEL_MAX / 2.0
+        loc = (loc + 1.0) * half_range
+        scale = half_range * tf.exp(tf.maximum(log_scale, self.min_log_scale))
+        return logits, loc, scale
+
     def distribution(self, params):
-        params = _split_channels(params, self.params_per_channel)
-        logits, loc, log_scale = tf.split(params, 3, axis=-1)
-        # Pixel units; QuantizedDistribution puts (k - 1, k] in bin k, so shift by half a bin.
-        loc = (loc + 1.0) * 127.5 + 0.5
-        scale = 127.5 * tf.exp(tf.maximum(log_scale, self.min_log_scale))
-        component = tfd.QuantizedDistribution(tfd.Logistic(loc, scale), low=0.0, high=255.0)
-        mixture = tfd.MixtureSameFamily(tfd.Categorical(logits=logits), component)
+        logits, loc, scale = self.components(params)
+        mixture = tfd.MixtureSameFamily(tfd.Categorical(logits=logits),
+                                        DiscretizedLogistic(loc, scale))
         return tfd.Independent(mixture, 3)
 
     def to_images(self, values):
-        return tf.cast(tf.clip_by_value(tf.round(values), 0.0, 255.0), tf.uint8)
+        return tf.cast(tf.clip_by_value(tf.round(values), 0.0, float(PIXEL_MAX)), tf.uint8)
 
     def get_config(self):
         return {"name": self.name, "num_components": self.num_components}
