@@ -59,9 +59,8 @@ class PixelLikelihood(abc.ABC):
 def _split_channels(params: tf.Tensor, per_channel: int) -> tf.Tensor:
     """``[B, H, W, C * P]`` -> float32 ``[B, H, W, C, P]``."""
     params = tf.cast(params, tf.float32)
-    shape = tf.shape(params)
-    channels = params.shape[-1] // per_channel
-    return tf.reshape(params, tf.concat([shape[:-1], [channels, per_channel]], axis=0))
+    shape = tf.shape(params)  # the last axis may be statically unknown (a sampler's slice)
+    return tf.reshape(params, tf.concat([shape[:-1], [-1, per_channel]], axis=0))
 
 
 class Bernoulli(PixelLikelihood):
