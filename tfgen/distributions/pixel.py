@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import abc
 import math
+import operator
 
 import tensorflow as tf
 import tensorflow_probability as tfp
@@ -45,7 +46,16 @@ class PixelLikelihood(abc.ABC):
         """Samples of ``distribution`` -> uint8 ``[B, H, W, C]`` in [0, 255]."""
 
     def log_prob(self, params: tf.Tensor, images: tf.Tensor) -> tf.Tensor:
-        """log p(images | params): float32 ``[B]``, nats per image."""
+        """log p(images | params): float32 ``[B]``, nats per image.
+
+        ``params`` must hold ``P`` values for each of the images' ``C`` channels: a distribution
+        over more channels would broadcast the images across them and sum a wrong number."""
+        width, channels = params.shape[-1], images.shape[-1]
+        if None not in (width, channels) and width != channels * self.params_per_channel:
+            raise ValueError(
+                f"{self.name} likelihood: params have {width} values per pixel, but images of "
+                f"{channels} channel(s) need {channels} x {self.params_per_channel} = "
+                f"{channels * self.params_per_channel}")
         return self.distribution(params).log_prob(self.targets(images))
 
     def sample(self, params: tf.Tensor, seed: tf.Tensor) -> tf.Tensor:
@@ -54,6 +64,18 @@ class PixelLikelihood(abc.ABC):
 
     def get_config(self) -> dict:
         return {"name": self.name}
+
+
+def _check_pixels(images: tf.Tensor, likelihood: str) -> tf.Tensor:
+    """``images`` as a tensor, refusing float (and bool) images: the likelihoods score integer
+    pixel values 0..255, and casting e.g. [0, 1] or dequantized floats would give a plausible
+    but meaningless likelihood."""
+    images = tf.convert_to_tensor(images)
+    if not images.dtype.is_integer:
+        raise TypeError(f"the {likelihood} likelihood expects uint8 images with values in "
+                        f"[0, 255]; got {images.dtype.name}. Pass the raw 8-bit images (a model "
+                        "does its own scaling and binarization).")
+    return images
 
 
 def _split_channels(params: tf.Tensor, per_channel: int) -> tf.Tensor:
@@ -73,7 +95,7 @@ class Bernoulli(PixelLikelihood):
         return self.targets(images) * 2.0 - 1.0
 
     def targets(self, images):
-        return tf.cast(images >= _BINARY_THRESHOLD, tf.float32)
+        return tf.cast(_check_pixels(images, self.name) >= _BINARY_THRESHOLD, tf.float32)
 
     def distribution(self, params):
         logits = tf.cast(params, tf.float32)
@@ -90,10 +112,10 @@ class Categorical(PixelLikelihood):
     params_per_channel = 256
 
     def network_input(self, images):
-        return tf.cast(images, tf.float32) / 127.5 - 1.0
+        return tf.cast(_check_pixels(images, self.name), tf.float32) / 127.5 - 1.0
 
     def targets(self, images):
-        return tf.cast(images, tf.int32)
+        return tf.cast(_check_pixels(images, self.name), tf.int32)
 
     def distribution(self, params):
         logits = _split_channels(params, self.params_per_channel)
@@ -127,10 +149,10 @@ class DiscretizedLogisticMixture(PixelLikelihood):
         self.params_per_channel = 3 * self.num_components
 
     def network_input(self, images):
-        return tf.cast(images, tf.float32) / 127.5 - 1.0
+        return tf.cast(_check_pixels(images, self.name), tf.float32) / 127.5 - 1.0
 
     def targets(self, images):
-        return tf.cast(images, tf.float32)
+        return tf.cast(_check_pixels(images, self.name), tf.float32)
 
     def components(self, params: tf.Tensor):
         """float ``[B, H, W, C * 3K]`` -> (logits, loc, scale), each float32 ``[B, H, W, C, K]``,
@@ -168,7 +190,18 @@ def get_likelihood(name: str, **kwargs) -> PixelLikelihood:
     return cls()
 
 
+def _is_positive_int(d) -> bool:
+    try:
+        return operator.index(d) > 0
+    except TypeError:
+        return False
+
+
 def bits_per_dim(log_prob_nats: tf.Tensor, image_shape) -> tf.Tensor:
     """Convert log p(x) in nats per image to bits per dimension (a positive number)."""
-    dims = math.prod(int(d) for d in image_shape)
+    shape = tuple(image_shape)
+    if len(shape) != 3 or not all(_is_positive_int(d) for d in shape):
+        raise ValueError(f"bits_per_dim needs one image's shape (H, W, C) of positive ints; got "
+                         f"{shape} (a batch axis or an unknown size would change the divisor)")
+    dims = math.prod(operator.index(d) for d in shape)
     return -tf.cast(log_prob_nats, tf.float32) / (dims * math.log(2.0))
