@@ -84,3 +84,10 @@ def test_params_for_a_different_number_of_channels_are_refused(name):
 def test_bits_per_dim_needs_one_image_shape(shape):
     with pytest.raises(ValueError, match="one image's shape"):
         bits_per_dim(tf.zeros([4]), shape)
+
+
+def test_options_a_likelihood_does_not_take_are_refused():
+    with pytest.raises(ValueError, match=r"categorical likelihood takes no options.*num_comp"):
+        get_likelihood("categorical", num_components=3)
+    with pytest.raises(TypeError):
+        get_likelihood("logistic", components=3)

@@ -187,6 +187,8 @@ def get_likelihood(name: str, **kwargs) -> PixelLikelihood:
     cls = LIKELIHOODS[name]
     if cls is DiscretizedLogisticMixture:
         return cls(**kwargs)
+    if kwargs:  # e.g. num_components: an option this likelihood would silently ignore
+        raise ValueError(f"the {name} likelihood takes no options; got {sorted(kwargs)}")
     return cls()
 
 
