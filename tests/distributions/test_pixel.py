@@ -56,3 +56,38 @@ def test_bits_per_dim_of_uniform_categorical_is_eight():
 def test_unknown_likelihood_lists_valid_names():
     with pytest.raises(ValueError, match="bernoulli.*categorical.*logistic"):
         get_likelihood("gaussian")
+
+
+@pytest.mark.parametrize("name", ["bernoulli", "categorical", "logistic"])
+def test_float_images_are_refused_not_cast(name):
+    """[0, 1] floats would be cast to 0/1 (categorical), thresholded to all-off (Bernoulli)."""
+    lik = get_likelihood(name)
+    images = tf.random.stateless_uniform([2, 3, 3, 1], seed=[0, 3])
+    params = tf.zeros([2, 3, 3, lik.params_per_channel])
+    with pytest.raises(TypeError, match=f"{name} likelihood expects uint8.*got float32"):
+        lik.log_prob(params, images)
+    with pytest.raises(TypeError, match="expects uint8"):
+        lik.network_input(images)
+
+
+@pytest.mark.parametrize("name", ["categorical", "logistic"])
+def test_params_for_a_different_number_of_channels_are_refused(name):
+    """Parameters for 3 channels scored against 1-channel images would broadcast and sum 3
+    channels' log-probabilities."""
+    lik = get_likelihood(name)
+    params = tf.zeros([2, 3, 3, 3 * lik.params_per_channel])
+    with pytest.raises(ValueError, match=r"images of 1 channel\(s\) need"):
+        lik.log_prob(params, tf.zeros([2, 3, 3, 1], tf.uint8))
+
+
+@pytest.mark.parametrize("shape", [(4, 2, 2, 3), (2, 2), (2, None, 3), (2, 0, 3)])
+def test_bits_per_dim_needs_one_image_shape(shape):
+    with pytest.raises(ValueError, match="one image's shape"):
+        bits_per_dim(tf.zeros([4]), shape)
+
+
+def test_options_a_likelihood_does_not_take_are_refused():
+    with pytest.raises(ValueError, match=r"categorical likelihood takes no options.*num_comp"):
+        get_likelihood("categorical", num_components=3)
+    with pytest.raises(TypeError):
+        get_likelihood("logistic", components=3)

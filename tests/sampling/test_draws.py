@@ -42,3 +42,16 @@ def test_draw_frequencies_match_the_likelihood(name):
     assert set(np.unique(values)) <= set(support)
     # Compare the CDFs (Kolmogorov-Smirnov style): max gap well under 4 / sqrt(n).
     assert np.abs(np.cumsum(freq) - np.cumsum(probs)).max() < 4 / np.sqrt(n)
+
+
+@pytest.mark.parametrize("name", ["bernoulli", "categorical", "logistic"])
+def test_draw_accepts_parameters_of_statically_unknown_width(name):
+    """The samplers slice one channel's parameters with a traced channel index, so the width is
+    unknown while tracing (PixelVAE's logistic decode failed here)."""
+    likelihood = get_likelihood(name, **({"num_components": 2} if name == "logistic" else {}))
+    draw = tf.function(lambda p, u: draw_pixel(likelihood, p, u),
+                       input_signature=[tf.TensorSpec([None, None], tf.float32),
+                                        tf.TensorSpec([None], tf.float32)])
+    params = tf.random.stateless_normal([3, likelihood.params_per_channel], seed=[0, 8])
+    u = tf.constant([0.1, 0.5, 0.9])
+    np.testing.assert_array_equal(draw(params, u).numpy(), draw_pixel(likelihood, params, u))

@@ -72,3 +72,15 @@ def test_eager_calls_trace_once_per_network_and_do_not_keep_it_alive():
     del stack, functions
     gc.collect()
     assert owner() is None
+
+
+@pytest.mark.parametrize("sampler", [naive_sample_network, cached_sample_network])
+def test_a_network_whose_width_does_not_fit_the_likelihood_is_refused(sampler):
+    """A network made for a 3-component logistic sampled with a 2-component one would slice
+    misaligned parameters and still draw plausible images."""
+    shape = (2, 2, 1)
+    stack = PixelCNNStack(3 * 3, 1, 4, kernel_size=3, first_kernel_size=3)
+    stack(tf.zeros((1,) + shape))
+    lik = get_likelihood("logistic", num_components=2)
+    with pytest.raises(ValueError, match="outputs 9 parameters per pixel.*needs 1 channel"):
+        tf.function(lambda: sampler(stack, lik, shape, 1, 0))()

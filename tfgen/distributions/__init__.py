@@ -1,5 +1,10 @@
 """Pixel likelihoods over uint8 images (Bernoulli, 256-way categorical, discretized logistic)."""
 
+from tfgen.distributions.logistic import (
+    PIXEL_MAX,
+    DiscretizedLogistic,
+    discretized_logistic_log_prob,
+)
 from tfgen.distributions.pixel import (
     LIKELIHOODS,
     Bernoulli,
@@ -14,8 +19,11 @@ __all__ = [
     "LIKELIHOODS",
     "Bernoulli",
     "Categorical",
+    "DiscretizedLogistic",
     "DiscretizedLogisticMixture",
+    "PIXEL_MAX",
     "PixelLikelihood",
     "bits_per_dim",
+    "discretized_logistic_log_prob",
     "get_likelihood",
 ]

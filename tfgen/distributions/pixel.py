@@ -11,9 +11,12 @@ from __future__ import annotations
 
 import abc
 import math
+import operator
 
 import tensorflow as tf
 import tensorflow_probability as tfp
+
+from tfgen.distributions.logistic import PIXEL_MAX, DiscretizedLogistic
 
 tfd = tfp.distributions
 
@@ -43,7 +46,16 @@ class PixelLikelihood(abc.ABC):
         """Samples of ``distribution`` -> uint8 ``[B, H, W, C]`` in [0, 255]."""
 
     def log_prob(self, params: tf.Tensor, images: tf.Tensor) -> tf.Tensor:
-        """log p(images | params): float32 ``[B]``, nats per image."""
+        """log p(images | params): float32 ``[B]``, nats per image.
+
+        ``params`` must hold ``P`` values for each of the images' ``C`` channels: a distribution
+        over more channels would broadcast the images across them and sum a wrong number."""
+        width, channels = params.shape[-1], images.shape[-1]
+        if None not in (width, channels) and width != channels * self.params_per_channel:
+            raise ValueError(
+                f"{self.name} likelihood: params have {width} values per pixel, but images of "
+                f"{channels} channel(s) need {channels} x {self.params_per_channel} = "
+                f"{channels * self.params_per_channel}")
         return self.distribution(params).log_prob(self.targets(images))
 
     def sample(self, params: tf.Tensor, seed: tf.Tensor) -> tf.Tensor:
@@ -54,12 +66,23 @@ class PixelLikelihood(abc.ABC):
         return {"name": self.name}
 
 
+def _check_pixels(images: tf.Tensor, likelihood: str) -> tf.Tensor:
+    """``images`` as a tensor, refusing float (and bool) images: the likelihoods score integer
+    pixel values 0..255, and casting e.g. [0, 1] or dequantized floats would give a plausible
+    but meaningless likelihood."""
+    images = tf.convert_to_tensor(images)
+    if not images.dtype.is_integer:
+        raise TypeError(f"the {likelihood} likelihood expects uint8 images with values in "
+                        f"[0, 255]; got {images.dtype.name}. Pass the raw 8-bit images (a model "
+                        "does its own scaling and binarization).")
+    return images
+
+
 def _split_channels(params: tf.Tensor, per_channel: int) -> tf.Tensor:
     """``[B, H, W, C * P]`` -> float32 ``[B, H, W, C, P]``."""
     params = tf.cast(params, tf.float32)
-    shape = tf.shape(params)
-    channels = params.shape[-1] // per_channel
-    return tf.reshape(params, tf.concat([shape[:-1], [channels, per_channel]], axis=0))
+    shape = tf.shape(params)  # the last axis may be statically unknown (a sampler's slice)
+    return tf.reshape(params, tf.concat([shape[:-1], [-1, per_channel]], axis=0))
 
 
 class Bernoulli(PixelLikelihood):
@@ -72,7 +95,7 @@ class Bernoulli(PixelLikelihood):
         return self.targets(images) * 2.0 - 1.0
 
     def targets(self, images):
-        return tf.cast(images >= _BINARY_THRESHOLD, tf.float32)
+        return tf.cast(_check_pixels(images, self.name) >= _BINARY_THRESHOLD, tf.float32)
 
     def distribution(self, params):
         logits = tf.cast(params, tf.float32)
@@ -89,10 +112,10 @@ class Categorical(PixelLikelihood):
     params_per_channel = 256
 
     def network_input(self, images):
-        return tf.cast(images, tf.float32) / 127.5 - 1.0
+        return tf.cast(_check_pixels(images, self.name), tf.float32) / 127.5 - 1.0
 
     def targets(self, images):
-        return tf.cast(images, tf.int32)
+        return tf.cast(_check_pixels(images, self.name), tf.int32)
 
     def distribution(self, params):
         logits = _split_channels(params, self.params_per_channel)
@@ -103,16 +126,21 @@ class Categorical(PixelLikelihood):
 
 
 class DiscretizedLogisticMixture(PixelLikelihood):
-    """Per-channel mixture of logistics quantized to the 256 integer pixel values.
+    """Per-channel mixture of ``K`` discretized logistics over the 256 pixel values (PixelCNN++).
 
-    ``P(x = k) = F(k + 1/2) - F(k - 1/2)`` for ``0 < k < 255`` with the edges taking all the tail
-    mass (``tfd.QuantizedDistribution`` with ``low=0, high=255``). Per channel the network
-    outputs ``K`` mixture logits, ``K`` locations (in [-1, 1] image units) and ``K`` log-scales.
-    Channels are modelled independently given the network output.
+    Per channel the network outputs ``K`` mixture logits, ``K`` locations ``mu`` and ``K``
+    log-scales ``s``, all on the [-1, 1] image scale of :meth:`network_input` (openai/pixel-cnn's
+    parameterization): component ``j`` is :class:`~tfgen.distributions.logistic.
+    DiscretizedLogistic` with location ``(mu_j + 1) * 127.5`` and scale ``127.5 * exp(max(s_j,
+    -7))`` in pixel units. So ``mu = v / 127.5 - 1`` puts the component's mode at pixel value
+    ``v``, and ``P(0) = F(1/2)``, ``P(k) = F(k + 1/2) - F(k - 1/2)``, ``P(255) = 1 - F(254.5)``.
+    Channels are independent given the network output (the VAE/PixelVAE decoders); PixelCNN++'s
+    per-pixel mixture with linear channel dependence reuses
+    :func:`~tfgen.distributions.logistic.discretized_logistic_log_prob`.
     """
 
     name = "logistic"
-    min_log_scale = -7.0
+    min_log_scale = -7.0  # on the [-1, 1] scale: at least 127.5 * exp(-7) = 0.116 pixel units
 
     def __init__(self, num_components: int = 5):
         if num_components < 1:
@@ -121,23 +149,29 @@ class DiscretizedLogisticMixture(PixelLikelihood):
         self.params_per_channel = 3 * self.num_components
 
     def network_input(self, images):
-        return tf.cast(images, tf.float32) / 127.5 - 1.0
+        return tf.cast(_check_pixels(images, self.name), tf.float32) / 127.5 - 1.0
 
     def targets(self, images):
-        return tf.cast(images, tf.float32)
+        return tf.cast(_check_pixels(images, self.name), tf.float32)
+
+    def components(self, params: tf.Tensor):
+        """float ``[B, H, W, C * 3K]`` -> (logits, loc, scale), each float32 ``[B, H, W, C, K]``,
+        ``loc`` and ``scale`` in pixel units."""
+        logits, loc, log_scale = tf.split(_split_channels(params, self.params_per_channel), 3,
+                                          axis=-1)
+        half_range = PIXEL_MAX / 2.0
+        loc = (loc + 1.0) * half_range
+        scale = half_range * tf.exp(tf.maximum(log_scale, self.min_log_scale))
+        return logits, loc, scale
 
     def distribution(self, params):
-        params = _split_channels(params, self.params_per_channel)
-        logits, loc, log_scale = tf.split(params, 3, axis=-1)
-        # Pixel units; QuantizedDistribution puts (k - 1, k] in bin k, so shift by half a bin.
-        loc = (loc + 1.0) * 127.5 + 0.5
-        scale = 127.5 * tf.exp(tf.maximum(log_scale, self.min_log_scale))
-        component = tfd.QuantizedDistribution(tfd.Logistic(loc, scale), low=0.0, high=255.0)
-        mixture = tfd.MixtureSameFamily(tfd.Categorical(logits=logits), component)
+        logits, loc, scale = self.components(params)
+        mixture = tfd.MixtureSameFamily(tfd.Categorical(logits=logits),
+                                        DiscretizedLogistic(loc, scale))
         return tfd.Independent(mixture, 3)
 
     def to_images(self, values):
-        return tf.cast(tf.clip_by_value(tf.round(values), 0.0, 255.0), tf.uint8)
+        return tf.cast(tf.clip_by_value(tf.round(values), 0.0, float(PIXEL_MAX)), tf.uint8)
 
     def get_config(self):
         return {"name": self.name, "num_components": self.num_components}
@@ -153,10 +187,23 @@ def get_likelihood(name: str, **kwargs) -> PixelLikelihood:
     cls = LIKELIHOODS[name]
     if cls is DiscretizedLogisticMixture:
         return cls(**kwargs)
+    if kwargs:  # e.g. num_components: an option this likelihood would silently ignore
+        raise ValueError(f"the {name} likelihood takes no options; got {sorted(kwargs)}")
     return cls()
+
+
+def _is_positive_int(d) -> bool:
+    try:
+        return operator.index(d) > 0
+    except TypeError:
+        return False
 
 
 def bits_per_dim(log_prob_nats: tf.Tensor, image_shape) -> tf.Tensor:
     """Convert log p(x) in nats per image to bits per dimension (a positive number)."""
-    dims = math.prod(int(d) for d in image_shape)
+    shape = tuple(image_shape)
+    if len(shape) != 3 or not all(_is_positive_int(d) for d in shape):
+        raise ValueError(f"bits_per_dim needs one image's shape (H, W, C) of positive ints; got "
+                         f"{shape} (a batch axis or an unknown size would change the divisor)")
+    dims = math.prod(operator.index(d) for d in shape)
     return -tf.cast(log_prob_nats, tf.float32) / (dims * math.log(2.0))

@@ -36,7 +36,16 @@ def importance_weighted_bound(log_weights_fn: Callable[[tf.Tensor, tf.Tensor], t
 
     def body(done, index, running):
         num = tf.minimum(chunk_size, num_samples - done)
-        chunk = tf.reduce_logsumexp(tf.cast(log_weights_fn(num, index), tf.float32), axis=0)
+        log_weights = tf.cast(log_weights_fn(num, index), tf.float32)
+        # A [B] result, or one row whatever num, would broadcast into a plausible wrong bound.
+        if log_weights.shape.rank != 2:
+            raise ValueError(f"log_weights_fn(num, index) must return [num, batch_size] log "
+                             f"weights; got shape {log_weights.shape}")
+        check = tf.debugging.assert_equal(
+            tf.shape(log_weights), tf.stack([num, tf.cast(batch_size, tf.int32)]),
+            message="log_weights_fn(num, index) must return [num, batch_size] log weights")
+        with tf.control_dependencies([check]):
+            chunk = tf.reduce_logsumexp(log_weights, axis=0)
         return done + num, index + 1, tf.experimental.numpy.logaddexp(running, chunk)
 
     _, _, total = tf.while_loop(lambda done, index, running: done < num_samples, body,

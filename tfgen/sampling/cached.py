@@ -20,7 +20,7 @@ import math
 
 import tensorflow as tf
 
-from tfgen.sampling.draws import draw_pixel, sampling_uniforms
+from tfgen.sampling.draws import check_params_width, draw_pixel, sampling_uniforms
 from tfgen.sampling.protocol import (
     compiled,
     likelihood_key,
@@ -77,6 +77,7 @@ def _generate(network, uniforms, condition_vector, condition_map, *, likelihood,
         for channel in range(channels):  # channels < `channel` drawn, the rest masked
             x = unset if channel == 0 else likelihood.network_input(pixel)
             params, advanced = network.pixel(state, row, col, x)
+            check_params_width(params, likelihood, channels)
             params = tf.cast(params[:, channel * per_channel:(channel + 1) * per_channel],
                              tf.float32)
             position = (row * width + col) * channels + channel

@@ -40,6 +40,18 @@ def _all_values_log_prob(likelihood: PixelLikelihood, params: tf.Tensor) -> tf.T
     return tf.transpose(dist.log_prob(likelihood.targets(images)))  # [256, B] -> [B, 256]
 
 
+def check_params_width(params: tf.Tensor, likelihood: PixelLikelihood, channels: int) -> None:
+    """Refuse a network whose output (last axis) is not ``channels`` x the likelihood's
+    ``params_per_channel``: slicing it per channel would draw from misaligned parameters (e.g. a
+    network trained for a 5-component logistic sampled with a 3-component one)."""
+    width = params.shape[-1]
+    want = channels * likelihood.params_per_channel
+    if width is not None and width != want:
+        raise ValueError(f"the network outputs {width} parameters per pixel, but the "
+                         f"{likelihood.name} likelihood ({likelihood.get_config()}) needs "
+                         f"{channels} channel(s) x {likelihood.params_per_channel} = {want}")
+
+
 def draw_pixel(likelihood: PixelLikelihood, params: tf.Tensor, uniform: tf.Tensor) -> tf.Tensor:
     """One channel of one pixel per batch row: uint8 ``[B]`` in [0, 255].
 

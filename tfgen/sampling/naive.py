@@ -10,7 +10,7 @@ import functools
 
 import tensorflow as tf
 
-from tfgen.sampling.draws import draw_pixel, sampling_uniforms
+from tfgen.sampling.draws import check_params_width, draw_pixel, sampling_uniforms
 from tfgen.sampling.protocol import (
     compiled,
     likelihood_key,
@@ -53,6 +53,7 @@ def _naive(network, num_samples, seed, condition_vector, condition_map, *, likel
     def body(i, images):
         row, col, channel = i // (width * channels), (i // channels) % width, i % channels
         params = network(likelihood.network_input(images), **conditions)
+        check_params_width(params, likelihood, channels)
         at = tf.cast(params[:, row, col], tf.float32)  # [N, C * P]
         value = draw_pixel(likelihood, at[:, channel * per_channel:(channel + 1) * per_channel],
                            tf.gather(uniforms, i))
