@@ -24,8 +24,8 @@ class Experiment:
 _ENTRIES = (
     Experiment(
         "vae_fashion_mnist",
-        "Convolutional VAE (8+8 3x3 conv layers) on dynamically binarized Fashion-MNIST; the "
-        "default main job, a few minutes on 2 CPU cores.",
+        "Convolutional VAE (8+8 3x3 conv layers) on dynamically binarized Fashion-MNIST; a "
+        "few minutes on 2 CPU cores.",
         model="vae", model_config={"latent_dim": 32},
         train_config={"dataset": "binarized_fashion_mnist", "train_steps": 1200,
                       "batch_size": 64, "learning_rate": 1e-3}),
