@@ -98,8 +98,8 @@ def test_batch_norm_in_a_gradient_penalty_critic_is_refused(monkeypatch):
         GAN((28, 28, 1), critic_norm="batch", **SMALL_IMAGE)
     # A registered critic with BN inside is caught too, whatever the config says.
     bn_entry = nets.NetEntry(
-        lambda s, d, dim, norm, depth: nets.dcgan.dcgan_critic(s, d, dim, "batch"),
-        4, "none", (3,), "BN critic")
+        lambda s, d, dim, norm, options, kind: nets.dcgan.dcgan_critic(s, d, dim, "batch"),
+        4, "none", ("image",), "BN critic")
     monkeypatch.setitem(nets.CRITICS, "bn_critic", bn_entry)
     with pytest.raises(ValueError, match="contains BatchNormalization"):
         GAN((28, 28, 1), critic="bn_critic", **SMALL_IMAGE)
