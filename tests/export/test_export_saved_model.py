@@ -296,7 +296,7 @@ IMAGES = DatasetSpec("tiny", (4, 4, 1), num_classes=3, kind="image", binarized=T
 #: A tiny config per registered model (a model registered without one fails here).
 TINY = {
     "vae": dict(latent_dim=2, filters=2, conv_layers=2, downsamples=1, log_prob_samples=2),
-    "pixelvae": dict(latent_dim=2, ar_layers=1, filters=2, encoder_filters=2, kernel_size=3,
+    "pixelvae": dict(latent_dim=2, ar_layers=0, filters=2, encoder_filters=2, kernel_size=3,
                      first_kernel_size=3, log_prob_samples=2),
     "pixelcnn": dict(ar_layers=1, filters=4, conditional=True),
     "gated_pixelcnn": dict(ar_layers=1, filters=2, kernel_size=3, head_layers=1),
