@@ -371,6 +371,9 @@ def test_sample_class_signature_draws_the_requested_classes(registered, name):
     np.testing.assert_array_equal(loaded.sample(3, seed=5)["images"],
                                   loaded.sample_class(np.arange(3, dtype=np.int32), 5)["images"])
     assert not np.array_equal(got, loaded.sample_class(labels[::-1].copy(), seed=5)["images"])
+    for bad in (3, -1):  # a label outside [0, 3) would one-hot to no class at all
+        with pytest.raises(tf.errors.InvalidArgumentError, match="sample_class: labels"):
+            loaded.sample_class(np.array([0, bad], np.int32), seed=5)
 
 
 def test_unconditional_models_serve_no_sample_class(registered):

@@ -36,7 +36,8 @@ images (float32 points / softmax rows); ``critic(x)`` the raw critic value or lo
 **AC-GAN** (``conditional``): the generator sees ``[z, one_hot(y)]`` and the critic has K extra
 class logits; the critic adds ``acgan_scale``·CE(y, class logits of real x) with the dataset's
 labels, the generator ``acgan_scale_generator``·CE(ỹ, class logits of G(z, ỹ)) for uniform ỹ.
-``sample`` cycles through the classes (sample i has class i mod K).
+``sample`` cycles through the classes (sample i has class i mod K); ``sample_class(labels, seed)``
+draws one sample per given label (also a served signature).
 
 **Precision.** Networks run in the global dtype policy; critic outputs, losses and the gradient
 penalty are float32. Under mixed_float16 both optimizers scale their losses (and the penalty's

@@ -11,7 +11,8 @@ signature: inputs                         outputs
 ``log_prob``: ``images``                  ``log_prob``, ``bits_per_dim`` float32 ``[B]``
 ``sample``: ``num_samples``, ``seed``     ``images`` ``[N, *data_shape]``
 ``sample_class``: ``labels`` int32        ``images`` ``[N, *data_shape]``, image i of class
-``[None]``, ``seed``                      ``labels[i]`` (conditional models)
+``[None]``, ``seed``                      ``labels[i]`` in ``[0, num_classes)`` (conditional
+                                          models; other labels are an error)
 ``encode``: ``images``                    ``mean``, ``stddev`` float32 ``[B, D]``
 ``decode``: ``z`` float32 ``[None, D]``,  ``images`` ``[B, *data_shape]``
 ``seed``
@@ -105,9 +106,17 @@ def _sample(model) -> Signature:
 
 
 def _sample_class(model) -> Signature:
+    def sample_class(labels, seed):
+        # An out-of-range label would one-hot to zeros and draw from no class: refuse it.
+        num_classes = int(model.num_classes)
+        checks = [tf.debugging.assert_non_negative(labels, message="sample_class: labels < 0"),
+                  tf.debugging.assert_less(labels, num_classes, message=(
+                      f"sample_class: labels must be < num_classes = {num_classes}"))]
+        with tf.control_dependencies(checks):
+            return _data_out(model, "sample_class", model.sample_class(labels, seed))
+
     labels = tf.TensorSpec([None], tf.int32, name="labels")
-    return Signature((labels, scalar("seed")), lambda y, seed: _data_out(
-        model, "sample_class", model.sample_class(y, seed)))
+    return Signature((labels, scalar("seed")), sample_class)
 
 
 def _encode(model) -> Signature:
