@@ -130,3 +130,13 @@ def test_center_crop_resize(shape, size):
     ramp = np.tile(np.arange(0, 256, 8, dtype=np.uint8)[None, :, None], [32, 1, 1])  # 32x32
     small = transforms.center_crop_resize(tf.constant(ramp), 8).numpy()[0, :, 0].astype(int)
     assert np.all(np.diff(small) > 0)  # geometry preserved: still increasing left to right
+
+
+def test_unit_scaling_round_trips_every_uint8_value():
+    x = tf.cast(tf.range(256), tf.uint8)
+    unit = transforms.scale_to_unit(x)
+    assert float(tf.reduce_min(unit)) == -1.0 and float(tf.reduce_max(unit)) == 1.0
+    np.testing.assert_array_equal(transforms.scale_to_uint8(unit).numpy(), x.numpy())
+    out_of_range = transforms.scale_to_uint8(tf.constant([-2.0, 1.5, -1.0 + 0.4 / 127.5]))
+    np.testing.assert_array_equal(out_of_range.numpy(), [0, 255, 0])  # clipped, rounded
+    assert out_of_range.dtype == tf.uint8

@@ -142,7 +142,7 @@ def test_mode_metrics_threshold_is_three_stds():
 
 
 def test_mode_metrics_reject_a_set_without_modes():
-    with pytest.raises(ValueError, match="expected one of"):
+    with pytest.raises(ValueError, match=r"'swissroll'; valid names: \['25gaussians', "):
         gm.toy_mode_metrics("swissroll", np.zeros((4, 2)))
 
 

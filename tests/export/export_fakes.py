@@ -12,9 +12,15 @@ import math
 import keras
 import tensorflow as tf
 
+from tfgen.models.signatures import verb_signatures
+
 
 class FactorizedModel(keras.Model):
-    serving_methods = ("sample", "log_prob")
+    """Serves the verbs ``serving_methods`` names (serving_default first) through the shared
+    signature builders, as library models do."""
+
+    serving_methods = ("log_prob", "sample")
+    data_kind = "image"
 
     def __init__(self, image_shape=(4, 4, 1), seed: int = 0, **kwargs):
         super().__init__(**kwargs)
@@ -41,12 +47,15 @@ class FactorizedModel(keras.Model):
         draws = tf.random.stateless_categorical(self.logits, num_samples, tf.stack([seed, 0]))
         return tf.cast(tf.reshape(tf.transpose(draws), (-1,) + self.image_shape), tf.uint8)
 
+    def serving_signatures(self):
+        return verb_signatures(self, self.serving_methods)
+
     def get_config(self):
         return {"image_shape": list(self.image_shape), "seed": self.seed}
 
 
 class LatentModel(FactorizedModel):
-    serving_methods = ("sample", "log_prob", "encode", "decode", "elbo",
+    serving_methods = ("log_prob", "sample", "encode", "decode", "elbo",
                        "importance_weighted_log_prob")
 
     def __init__(self, image_shape=(4, 4, 1), latent_dim: int = 2, seed: int = 0, **kwargs):

@@ -1,4 +1,5 @@
-"""tfgen.export: signatures, fresh-process round trip, versioning, atomicity, input checks."""
+"""tfgen.export: signature tables of every registered model, fresh-process round trip,
+versioning, atomicity, input checks."""
 
 import os
 import re
@@ -6,13 +7,18 @@ import subprocess
 import sys
 import textwrap
 
+import keras
 import numpy as np
 import pytest
 import tensorflow as tf
 
 from export_fakes import FactorizedModel, LatentModel, random_images
-from tfgen.export import SERVING_METHODS, export_model, load_exported
+from tfgen.data.spec import DatasetSpec
+from tfgen.export import export_model, load_exported
 from tfgen.export import saved_model as saved_model_lib
+from tfgen.models import build_model, model_names
+
+SERVING_METHODS = LatentModel.serving_methods
 
 VENV_BIN = os.path.dirname(sys.executable)
 
@@ -230,7 +236,7 @@ def test_bad_serving_methods_and_unbuilt_model(tmp_path):
     class Unknown(FactorizedModel):
         serving_methods = ("log_prob", "generate")
 
-    with pytest.raises(ValueError, match=r"unknown names \['generate'\]; valid names"):
+    with pytest.raises(ValueError, match=r"Unknown serving verb 'generate'; valid names"):
         export_model(Unknown(), root=str(tmp_path), name="m")
     unbuilt = FactorizedModel()
     unbuilt.built = False
@@ -282,3 +288,113 @@ def test_raw_signature_rejects_wrong_shapes(exported):
         log_prob(images=tf.zeros([2, 4, 4, 1], tf.float32))
     with pytest.raises(tf.errors.InvalidArgumentError):
         exported.signatures["sample"](num_samples=tf.constant([2, 2]), seed=tf.constant(0))
+
+
+# -- the signature table of every registered model ---------------------------------------------
+
+IMAGES = DatasetSpec("tiny", (4, 4, 1), num_classes=3, kind="image", binarized=True)
+#: A tiny config per registered model (a model registered without one fails here).
+TINY = {
+    "vae": dict(latent_dim=2, filters=2, conv_layers=2, downsamples=1, log_prob_samples=2),
+    "pixelvae": dict(latent_dim=2, ar_layers=0, filters=2, encoder_filters=2, kernel_size=3,
+                     first_kernel_size=3, log_prob_samples=2),
+    "pixelcnn": dict(ar_layers=1, filters=4, conditional=True),
+    "gated_pixelcnn": dict(ar_layers=1, filters=2, kernel_size=3, head_layers=1),
+    "gan": dict(latent_dim=2, generator_dim=4, critic_dim=4, generator="toy_mlp",
+                critic="toy_mlp", conditional=True),
+}
+
+
+@pytest.fixture(scope="module")
+def registered(tmp_path_factory):
+    """{model name: (tiny live model, its loaded export)} for every registered model."""
+    root = str(tmp_path_factory.mktemp("registered"))
+    out = {}
+    for name in model_names():
+        keras.utils.set_random_seed(0)
+        model = build_model(name, IMAGES, seed=1, **TINY[name])
+        model.build_for()
+        if name == "pixelcnn":  # sharpen the untrained net so that the class shows in samples
+            for block in model.network.blocks:
+                block.condition_vector_dense.kernel.assign(block.condition_vector_dense.kernel * 10)
+            model.network.output_conv.kernel.assign(model.network.output_conv.kernel * 4)
+        out[name] = (model, load_exported(export_model(model, root=root, name=name)))
+    return out
+
+
+def _example_inputs(specs) -> dict[str, np.ndarray]:
+    """Inputs for a signature's specs: a batch of 2 (3 labels), seed 3, num_samples 2."""
+    rng = np.random.default_rng(0)
+    named = {"seed": np.int32(3), "num_samples": np.int32(2),
+             "labels": np.array([2, 0, 1], np.int32)}
+    out = {}
+    for spec in specs:
+        shape = [2] + spec.shape.as_list()[1:]
+        if spec.name in named:
+            out[spec.name] = named[spec.name]
+        elif spec.dtype == tf.uint8:
+            out[spec.name] = rng.integers(0, 256, shape).astype(np.uint8)
+        else:
+            out[spec.name] = rng.normal(size=shape).astype(spec.dtype.as_numpy_dtype)
+    return out
+
+
+@pytest.mark.parametrize("name", model_names())
+def test_every_registered_models_table_round_trips(registered, name):
+    model, loaded = registered[name]
+    table = model.serving_signatures()
+    assert loaded.methods == tuple(sorted(table))
+    assert loaded.config["serving_methods"] == list(table)
+    first = next(iter(table.values()))
+    assert set(loaded.input_specs("serving_default")) == {s.name for s in first.inputs}
+    for method, signature in table.items():
+        assert loaded.input_specs(method) == {s.name: s for s in signature.inputs}, method
+        inputs = _example_inputs(signature.inputs)
+        got = loaded.call(method, **inputs)
+        want = tf.function(signature.function)(*(tf.constant(inputs[s.name])
+                                                 for s in signature.inputs))
+        assert set(got) == set(want), method
+        for key, value in want.items():  # the same graph in memory and in the SavedModel
+            np.testing.assert_allclose(got[key], value.numpy(), rtol=1e-5, atol=1e-5,
+                                       err_msg=f"{method}/{key}")
+
+
+@pytest.mark.parametrize("name", ["pixelcnn", "gan"])
+def test_sample_class_signature_draws_the_requested_classes(registered, name):
+    model, loaded = registered[name]
+    labels = np.array([2, 0, 1, 2], np.int32)
+    got = loaded.sample_class(labels, seed=5)["images"]
+    live = tf.function(model.sample_class)(tf.constant(labels), tf.constant(5)).numpy()
+    assert got.dtype == np.uint8 and got.shape == (4, 4, 4, 1)
+    np.testing.assert_array_equal(got, live)
+    # sample(3) cycles the classes 0, 1, 2: the draws of sample_class([0, 1, 2])
+    np.testing.assert_array_equal(loaded.sample(3, seed=5)["images"],
+                                  loaded.sample_class(np.arange(3, dtype=np.int32), 5)["images"])
+    assert not np.array_equal(got, loaded.sample_class(labels[::-1].copy(), seed=5)["images"])
+    for bad in (3, -1):  # a label outside [0, 3) would one-hot to no class at all
+        with pytest.raises(tf.errors.InvalidArgumentError, match="sample_class: labels"):
+            loaded.sample_class(np.array([0, bad], np.int32), seed=5)
+
+
+def test_unconditional_models_serve_no_sample_class(registered):
+    assert "sample_class" not in registered["gated_pixelcnn"][1].methods
+    with pytest.raises(ValueError, match="no 'sample_class' signature"):
+        registered["gated_pixelcnn"][1].sample_class(np.zeros([1], np.int32), 0)
+
+
+@pytest.mark.parametrize("kind, shape", [("points", (2,)), ("text", (5, 4))])
+def test_gan_signatures_follow_the_spec_kind(kind, shape, tmp_path):
+    spec = DatasetSpec(kind, shape, num_classes=0, kind=kind, binarized=False)
+    model = build_model("gan", spec, latent_dim=2, generator_dim=4, critic_dim=4)
+    model.build_for()
+    loaded = load_exported(export_model(model, root=str(tmp_path), name=kind))
+    assert loaded.config["data_kind"] == kind and loaded.methods == ("critic", "sample")
+    data = tf.TensorSpec([None, *shape], tf.float32, "points")
+    assert loaded.input_specs("critic") == {"points": data}
+    samples = loaded.sample(3, seed=1)["points"]
+    assert samples.dtype == np.float32 and samples.shape == (3, *shape)
+    np.testing.assert_allclose(samples, model.sample(3, 1).numpy(), rtol=1e-5, atol=1e-6)
+    if kind == "text":  # a softmax over the vocabulary per position
+        np.testing.assert_allclose(samples.sum(-1), 1.0, rtol=1e-5)
+    np.testing.assert_allclose(loaded.critic(samples)["critic"], model.critic(samples).numpy(),
+                               rtol=1e-5, atol=1e-5)

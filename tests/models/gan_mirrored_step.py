@@ -24,7 +24,7 @@ CONFIG = dict(latent_dim=3, generator_dim=16, critic_dim=16, n_critic=2)
 
 def one_step(strategy, init, loss):
     with strategy.scope():
-        model = GAN((2,), seed=5, loss=loss, **CONFIG)
+        model = GAN((2,), data_kind="points", seed=5, loss=loss, **CONFIG)
         model.build_for()
         model.set_weights(init)
         model.compile_for_training()
@@ -40,7 +40,7 @@ def one_step(strategy, init, loss):
 
 result = {}
 for loss in ("wgan-gp", "wgan-clip"):
-    reference = GAN((2,), seed=5, loss=loss, **CONFIG)
+    reference = GAN((2,), data_kind="points", seed=5, loss=loss, **CONFIG)
     reference.build_for()
     init = reference.get_weights()
     single = one_step(tf.distribute.get_strategy(), init, loss)

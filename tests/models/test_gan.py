@@ -25,7 +25,7 @@ SMALL_IMAGE = {"latent_dim": 8, "generator_dim": 4, "critic_dim": 4}
 
 
 def toy_gan(**kw):
-    model = GAN((2,), seed=0, **{**TOY, **kw})
+    model = GAN((2,), data_kind="points", seed=0, **{**TOY, **kw})
     model.build_for()
     model.compile_for_training()
     return model
@@ -57,7 +57,7 @@ def test_xla_step_unrolls_n_critic_critic_updates():
     # Under jit_compile the n_critic updates are unrolled in Python (a graph loop of convolutions
     # compiled 20x slower on CPU). XLA draws its noise differently, so compare counts, not weights;
     # tests/models/gan_mirrored_step.py checks that the two drivers give the same update.
-    model = GAN((2,), seed=0, **TOY, n_critic=3)
+    model = GAN((2,), data_kind="points", seed=0, **TOY, n_critic=3)
     model.build_for()
     model.compile_for_training(jit_compile=True)
     start = model.get_weights()
@@ -98,8 +98,8 @@ def test_batch_norm_in_a_gradient_penalty_critic_is_refused(monkeypatch):
         GAN((28, 28, 1), critic_norm="batch", **SMALL_IMAGE)
     # A registered critic with BN inside is caught too, whatever the config says.
     bn_entry = nets.NetEntry(
-        lambda s, d, dim, norm, depth: nets.dcgan.dcgan_critic(s, d, dim, "batch"),
-        4, "none", (3,), "BN critic")
+        lambda s, d, dim, norm, options, kind: nets.dcgan.dcgan_critic(s, d, dim, "batch"),
+        4, "none", ("image",), "BN critic")
     monkeypatch.setitem(nets.CRITICS, "bn_critic", bn_entry)
     with pytest.raises(ValueError, match="contains BatchNormalization"):
         GAN((28, 28, 1), critic="bn_critic", **SMALL_IMAGE)
@@ -112,11 +112,11 @@ def test_unknown_names_list_the_valid_ones():
     with pytest.raises(ValueError, match=r"Unknown generator 'nope'; valid names: \[.*'dcgan'"):
         GAN((28, 28, 1), generator="nope")
     with pytest.raises(ValueError, match=r"Unknown critic 'nope'; valid names: \[.*'toy_mlp'"):
-        GAN((2,), critic="nope")
-    with pytest.raises(ValueError, match=r"critic 'dcgan' does not take data of shape \(2,\)"):
-        GAN((2,), critic="dcgan")
+        GAN((2,), data_kind="points", critic="nope")
+    with pytest.raises(ValueError, match=r"critic 'dcgan' does not take points data"):
+        GAN((2,), data_kind="points", critic="dcgan")
     with pytest.raises(ValueError, match=r"Unknown GAN loss 'wgan'; valid names"):
-        GAN((2,), loss="wgan")
+        GAN((2,), data_kind="points", loss="wgan")
 
 
 def covered_modes(model, name="8gaussians", n=2000):
@@ -175,7 +175,7 @@ def test_checkpoint_restores_both_optimizers(tmp_path):
     model.fit(points_ds(8, steps=3), verbose=0)
     path = str(tmp_path / "ckpt.weights.h5")
     model.save_weights(path)
-    restored = GAN((2,), seed=0, **TOY, n_critic=2)
+    restored = GAN((2,), data_kind="points", seed=0, **TOY, n_critic=2)
     restored.build_for()
     restored.compile_for_training()
     restored.load_weights(path)
@@ -273,7 +273,7 @@ def test_gan_experiments_build():
 
 
 def test_text_gan_takes_one_hot_sequences():
-    model = GAN((8, 5), latent_dim=4, generator_dim=8, critic_dim=8)
+    model = GAN((8, 5), data_kind="text", latent_dim=4, generator_dim=8, critic_dim=8)
     assert model.data_kind == "text" and model.generator_name == model.critic_name == "text_cnn"
     model.build_for()
     samples = model.sample(3, 1).numpy()  # softmax rows: no sampling step
@@ -313,3 +313,19 @@ def test_trainer_trains_text_gan_on_fortunes_exports_and_decodes(tmp_path):
     scores = exported.critic(real)["critic"]
     assert scores.shape == (4,) and np.all(np.isfinite(scores))
     assert CharCodec(spec.vocabulary).decode(real)[0]  # real text decodes to a sentence
+
+
+def test_the_data_kind_is_given_never_guessed_from_the_shape():
+    from tfgen.data.spec import DatasetSpec
+    from tfgen.models import VAE
+    with pytest.raises(ValueError, match=r"image data has shape \(H, W, C\); got \(2,\)"):
+        GAN((2,), **TOY)  # a rank-1 shape is not taken for points
+    with pytest.raises(ValueError, match=r"points data has shape \(D,\); got \(8, 5\)"):
+        build_model("gan", DatasetSpec("p", (8, 5), 0, "points", False), **TOY)
+    with pytest.raises(ValueError, match=r"takes data kinds \['image'\]; got 'points'"):
+        VAE((2,), data_kind="points", likelihood="bernoulli")
+    with pytest.raises(ValueError, match=r"'vae' models image data, but dataset '8g' holds points"):
+        build_model("vae", DatasetSpec("8g", (2,), 0, "points", False))
+    points = build_model("gan", DatasetSpec("p", (2,), 0, "points", False), **TOY)
+    assert points.data_kind == "points" and points.get_config()["data_kind"] == "points"
+    assert GAN.from_config(points.get_config()).data_kind == "points"

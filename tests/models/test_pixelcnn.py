@@ -152,19 +152,6 @@ def test_a_few_training_steps_on_fashion_mnist_lower_the_loss():
     assert after < before - 50, (before, after)  # nats per image
 
 
-def test_export_round_trip_gives_the_same_log_prob_and_samples(tmp_path):
-    from tfgen.export import export_model, load_exported
-    model = small("gated_pixelcnn", (5, 5, 1))
-    path = export_model(model, root=str(tmp_path), name="gated")
-    loaded = load_exported(path)
-    x = random_images(3, (5, 5, 1), "bernoulli").numpy()
-    out = loaded.log_prob(x)
-    np.testing.assert_allclose(out["log_prob"], model.log_prob(x).numpy(), rtol=1e-5)
-    np.testing.assert_allclose(out["bits_per_dim"], -out["log_prob"] / (25 * np.log(2)),
-                               rtol=1e-5)
-    np.testing.assert_array_equal(loaded.sample(2, 4)["images"], model.sample(2, 4).numpy())
-
-
 def test_build_model_fills_likelihood_and_num_classes_from_the_spec():
     spec = DatasetSpec(name="t", shape=(8, 8, 3), num_classes=5, kind="image", binarized=False)
     model = build_model("pixelcnn", spec, conditional=True, ar_layers=1, filters=6)

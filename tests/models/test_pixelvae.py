@@ -90,7 +90,7 @@ def test_factorized_decoder_without_pixelcnn_layers_samples_in_one_pass():
 
 
 def test_unknown_decoder_is_rejected_with_the_valid_names():
-    with pytest.raises(ValueError, match=r"valid names: \['upsample', 'cond_bias'\]"):
+    with pytest.raises(ValueError, match=r"valid names: \['cond_bias', 'upsample'\]"):
         PixelVAE((28, 28, 1), likelihood="bernoulli", decoder="upsampling")
 
 

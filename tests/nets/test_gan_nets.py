@@ -19,29 +19,42 @@ from tfgen.nets.gan_blocks import GatedActivation
 from tfgen.nets.registry import has_batch_norm
 from tfgen.training.environment import precision_policy
 
-SHAPES = {1: [(2,)], 2: [(32, 20)], 3: [(28, 28, 1), (32, 32, 3), (64, 64, 3)]}
+SHAPES = {"points": [(2,)], "text": [(32, 20)],
+          "image": [(28, 28, 1), (32, 32, 3), (64, 64, 3)]}
 SMALL = NetOptions(dim=4, depth=14)  # deep resnets: 4 bottleneck blocks
 
 
 def cases(table):
-    return [(name, shape) for name in sorted(table) for rank in table[name].data_ranks
-            for shape in SHAPES[rank]]
+    return [(name, kind, shape) for name in sorted(table) for kind in table[name].data_kinds
+            for shape in SHAPES[kind]]
 
 
-@pytest.mark.parametrize("name,shape", cases(GENERATORS))
-def test_generators_map_latents_to_the_data_shape(name, shape):
-    net = make_generator(name, shape, 6, SMALL)
+@pytest.mark.parametrize("name,kind,shape", cases(GENERATORS))
+def test_generators_map_latents_to_the_data_shape(name, kind, shape):
+    net = make_generator(name, shape, 6, SMALL, data_kind=kind)
     out = net(tf.random.stateless_normal([3, 6], [0, 1]), training=False)
     assert out.shape == (3, *shape) and out.dtype == tf.float32
-    if len(shape) == 3:  # images in [-1, 1]
+    if kind == "image":  # pixels in [-1, 1]
         assert np.all(np.abs(out.numpy()) <= 1.0)
-    if len(shape) == 2:  # text: a softmax over the vocabulary at each position
+    if kind == "text":  # a softmax over the vocabulary at each position
         np.testing.assert_allclose(out.numpy().sum(-1), 1.0, rtol=1e-5)
 
 
-@pytest.mark.parametrize("name,shape", cases(CRITICS))
-def test_critics_map_data_to_raw_values(name, shape):
-    net = make_critic(name, shape, 11, SMALL)
+def test_the_output_nonlinearity_follows_the_data_kind_not_the_rank():
+    # The kind is given, never read off the shape: points stay unbounded (no tanh, no softmax),
+    # text gets a softmax, and a shape of the wrong rank for the kind is an error.
+    net = make_generator("toy_mlp", (3,), 4, NetOptions(dim=8), data_kind="points")
+    wide = net(10.0 * tf.random.stateless_normal([64, 4], [0, 1]), training=False).numpy()
+    assert np.abs(wide).max() > 1.0
+    text = make_generator("toy_mlp", (3, 2), 4, NetOptions(dim=8), data_kind="text")
+    np.testing.assert_allclose(text(tf.ones([2, 4])).numpy().sum(-1), 1.0, rtol=1e-5)
+    with pytest.raises(ValueError, match=r"text data has shape \(L, V\); got \(3,\)"):
+        make_generator("toy_mlp", (3,), 4, data_kind="text")
+
+
+@pytest.mark.parametrize("name,kind,shape", cases(CRITICS))
+def test_critics_map_data_to_raw_values(name, kind, shape):
+    net = make_critic(name, shape, 11, SMALL, data_kind=kind)
     out = net(tf.random.stateless_uniform([3, *shape], [0, 2], -1, 1), training=False)
     assert out.shape == (3, 11) and out.dtype == tf.float32
     # Per-example: an example's output does not depend on the rest of the batch.
@@ -125,10 +138,10 @@ def test_unknown_names_and_wrong_shapes_list_valid_choices():
     with pytest.raises(ValueError, match=r"Unknown critic 'x'; valid names: " +
                        str(critic_names()).replace("[", r"\[").replace("]", r"\]")):
         make_critic("x", (32, 32, 3))
-    with pytest.raises(ValueError, match=r"does not take data of shape \(2,\); generators for "
-                                         r"that shape: \['mlp', 'toy_mlp'\]"):
-        make_generator("dcgan", (2,), 8)
-    with pytest.raises(ValueError, match=r"Unknown normalization 'group'; valid: \['batch'"):
+    with pytest.raises(ValueError, match=r"does not take points data \(shape \(2,\)\); "
+                                         r"generators for points data: \['mlp', 'toy_mlp'\]"):
+        make_generator("dcgan", (2,), 8, data_kind="points")
+    with pytest.raises(ValueError, match=r"Unknown normalization 'group'; valid names: \['batch'"):
         make_critic("dcgan", (32, 32, 3), 1, NetOptions(norm="group"))
     assert {"toy_mlp", "mlp", "dcgan", "dcgan_const", "gated", "tanh", "resnet",
             "resnet_cifar", "text_cnn"} == set(generator_names())
@@ -138,13 +151,14 @@ def test_mlp_layers_sets_the_hidden_layers_of_the_mlp_nets():
     def dense_count(model):
         return sum(isinstance(layer, keras.layers.Dense) for layer in model.layers)
 
-    assert dense_count(make_critic("toy_mlp", (2,), 1, NetOptions(dim=4))) == 3 + 1
-    assert dense_count(make_generator("mlp", (2,), 2, NetOptions(dim=4))) == 4 + 1
+    assert dense_count(make_critic("toy_mlp", (2,), 1, NetOptions(dim=4), "points")) == 3 + 1
+    assert dense_count(make_generator("mlp", (2,), 2, NetOptions(dim=4), "points")) == 4 + 1
     deep = NetOptions(dim=4, mlp_layers=12)  # Fig. 3.1b's 12-layer ReLU MLPs
     for name in ("toy_mlp", "mlp"):  # every entry and role honours it
-        assert dense_count(make_critic(name, (2,), 1, deep)) == 12 + 1, name
-        assert dense_count(make_generator(name, (2,), 2, deep)) == 12 + 1, name
+        assert dense_count(make_critic(name, (2,), 1, deep, "points")) == 12 + 1, name
+        assert dense_count(make_generator(name, (2,), 2, deep, "points")) == 12 + 1, name
     from tfgen.models import GAN
 
-    gan = GAN((2,), generator="mlp", critic="mlp", mlp_layers=12, generator_dim=4, critic_dim=4)
+    gan = GAN((2,), data_kind="points", generator="mlp", critic="mlp", mlp_layers=12,
+              generator_dim=4, critic_dim=4)
     assert dense_count(gan.critic_net) == dense_count(gan.generator) == 13

@@ -8,6 +8,10 @@ SPLITS = ("train", "validation", "test")
 IMAGE = "image"
 POINTS = "points"
 TEXT = "text"
+#: Each data kind and the rank of its element shape: images ``(H, W, C)``, points ``(D,)``, text
+#: ``(L, V)``.
+KIND_RANKS = {IMAGE: 3, POINTS: 1, TEXT: 2}
+KINDS = tuple(KIND_RANKS)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -40,6 +44,20 @@ class DatasetSpec:
         for d in self.shape:
             n *= d
         return n
+
+
+def check_kind(kind: str, shape, valid: tuple[str, ...] = KINDS, what: str = "data") -> str:
+    """``kind`` after checking that it is one of ``valid`` and that ``shape`` has its rank.
+
+    The kind is what a :class:`DatasetSpec` says, never guessed from the shape; a shape of the
+    wrong rank is an error naming the shape the kind needs. ``what`` names the caller in errors.
+    """
+    if kind not in valid:
+        raise ValueError(f"{what} takes data kinds {list(valid)}; got {kind!r}")
+    if len(tuple(shape)) != KIND_RANKS[kind]:
+        expected = {IMAGE: "(H, W, C)", POINTS: "(D,)", TEXT: "(L, V)"}[kind]
+        raise ValueError(f"{what}: {kind} data has shape {expected}; got {tuple(shape)}")
+    return kind
 
 
 class DataNotFoundError(FileNotFoundError):

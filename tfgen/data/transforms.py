@@ -38,8 +38,16 @@ def _as_seed(seed: SeedLike) -> tf.Tensor:
 
 
 def scale_to_unit(images: tf.Tensor) -> tf.Tensor:
-    """uint8 images in [0, 255] (any shape) → float32 in [-1, 1] (0 ↦ -1, 255 ↦ 1)."""
+    """Pixel values in [0, 255] (uint8 or float, any shape) → float32 in [-1, 1] (0 ↦ -1,
+    255 ↦ 1): the one [-1, 1] scaling of tfgen's networks; :func:`scale_to_uint8` inverts it."""
     return tf.cast(images, tf.float32) / 127.5 - 1.0
+
+
+def scale_to_uint8(x: tf.Tensor) -> tf.Tensor:
+    """float in [-1, 1] (any shape) → uint8 pixels in [0, 255], rounded to the nearest value and
+    clipped; ``scale_to_uint8(scale_to_unit(images)) == images`` for every uint8 value."""
+    x = tf.cast(x, tf.float32)
+    return tf.cast(tf.round(tf.clip_by_value((x + 1.0) * 127.5, 0.0, 255.0)), tf.uint8)
 
 
 def dequantize(images: tf.Tensor, seed: SeedLike) -> tf.Tensor:

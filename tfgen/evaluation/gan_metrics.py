@@ -24,6 +24,7 @@ import dataclasses
 import numpy as np
 
 from tfgen.data.sources import toy2d
+from tfgen.utils.registry import lookup
 
 # Noise std of each mixture component in the *scaled* units that tfgen.data yields: toy2d adds
 # N(0, s^2) noise before dividing all coordinates by the set's scale (as gan_toy.py does).
@@ -176,9 +177,8 @@ def mode_metrics(samples: np.ndarray, centers: np.ndarray, std: float, *,
 
 def toy_mode_metrics(name: str, samples: np.ndarray, **kwargs) -> ModeMetrics:
     """:func:`mode_metrics` for a named toy mixture (``8gaussians`` or ``25gaussians``)."""
-    if name not in TOY_MODE_STD:
-        raise ValueError(f"no mode metrics for {name!r}; expected one of {sorted(TOY_MODE_STD)}")
-    return mode_metrics(samples, toy2d.centers(name), TOY_MODE_STD[name], **kwargs)
+    std = lookup(TOY_MODE_STD, name, "toy mixture with mode metrics")
+    return mode_metrics(samples, toy2d.centers(name), std, **kwargs)
 
 
 def image_metrics(scorer, generated: np.ndarray, reference: np.ndarray | tuple,

@@ -20,6 +20,7 @@ import keras
 import numpy as np
 import tensorflow as tf
 
+from tfgen.data.transforms import scale_to_unit
 from tfgen.evaluation import gan_metrics
 
 WEIGHTS_ENV = "TFGEN_INCEPTION_WEIGHTS"
@@ -51,7 +52,7 @@ def preprocess(images: tf.Tensor) -> tf.Tensor:
     x = tf.image.resize(tf.cast(images, tf.float32), (INPUT_SIZE, INPUT_SIZE))
     if x.shape[-1] == 1:
         x = tf.tile(x, [1, 1, 1, 3])
-    return x / 127.5 - 1.0
+    return scale_to_unit(x)
 
 
 class InceptionV3Scorer:

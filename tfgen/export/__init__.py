@@ -1,9 +1,11 @@
 """SavedModel export for TF Serving and a checked loader; see ``tfgen.export.saved_model``.
 
-``serving_default`` is the ``log_prob`` signature when the model has one, else ``sample``.
+A model's signature table (``model.serving_signatures()``, :mod:`tfgen.models.signatures`)
+becomes its signatures; ``serving_default`` is the table's first entry (``log_prob`` for
+likelihood models, ``sample`` for GANs).
 """
 
 from tfgen.export.loading import ExportedModel, load_exported
-from tfgen.export.saved_model import SERVING_METHODS, export_model
+from tfgen.export.saved_model import export_model, signature_table
 
-__all__ = ["ExportedModel", "SERVING_METHODS", "export_model", "load_exported"]
+__all__ = ["ExportedModel", "export_model", "load_exported", "signature_table"]

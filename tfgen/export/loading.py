@@ -98,6 +98,11 @@ class ExportedModel:
         :meth:`decode_text` turns those into strings)."""
         return self.call("sample", num_samples=num_samples, seed=seed)
 
+    def sample_class(self, labels, seed: int) -> dict[str, np.ndarray]:
+        """Conditional models: int32 ``[N]`` labels -> ``{"images": uint8 [N, H, W, C]}``, image
+        i of class ``labels[i]``."""
+        return self.call("sample_class", labels=labels, seed=seed)
+
     def critic(self, images) -> dict[str, np.ndarray]:
         """GANs: uint8 ``[B, H, W, C]`` images (float32 ``[B, D]`` points, ``[B, L, V]`` text)
         -> ``{"critic": float32 [B]}``, the raw critic value / logit (no sigmoid)."""

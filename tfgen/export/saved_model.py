@@ -1,13 +1,17 @@
 """Export a tfgen model as a versioned SavedModel for TF Serving.
 
 ``export_model(model, name="pixelvae_mnist")`` writes ``saved_models/pixelvae_mnist/<version>/``
-(the TF Serving layout: one integer directory per version) with one named signature per verb in
-``model.serving_methods``:
+(the TF Serving layout: one integer directory per version) with one named signature per entry of
+the model's signature table, ``model.serving_signatures()`` (``{name: Signature(inputs,
+function)}``, see :mod:`tfgen.models.signatures`). Export knows no verb: any table becomes
+signatures, and **``serving_default`` is the table's first entry**. The models' tables:
 
-- ``sample``: ``num_samples`` int32 ``[]``, ``seed`` int32 ``[]`` -> ``images`` uint8
-  ``[N, H, W, C]``
 - ``log_prob``: ``images`` uint8 ``[None, H, W, C]`` -> ``log_prob`` float32 ``[B]`` (nats per
-  image), ``bits_per_dim`` float32 ``[B]``
+  image), ``bits_per_dim`` float32 ``[B]`` (VAE, PixelVAE, PixelCNN; their serving_default)
+- ``sample``: ``num_samples`` int32 ``[]``, ``seed`` int32 ``[]`` -> ``images`` uint8
+  ``[N, H, W, C]`` (every model; the GAN's serving_default)
+- ``sample_class`` (conditional PixelCNNs and GANs): ``labels`` int32 ``[None]``, ``seed`` ->
+  ``images`` uint8 ``[N, H, W, C]``, image i of class ``labels[i]``
 - ``encode``: ``images`` -> ``mean``, ``stddev`` float32 ``[B, D]``
 - ``decode``: ``z`` float32 ``[None, D]``, ``seed`` -> ``images`` uint8 ``[B, H, W, C]``
 - ``elbo``: ``images``, ``seed`` -> ``elbo``, ``kl``, ``recon`` float32 ``[B]`` nats
@@ -17,21 +21,20 @@
 - ``critic`` (GANs): ``images`` uint8 ``[None, H, W, C]`` -> ``critic`` float32 ``[B]`` (the raw
   critic value / logit)
 
-Models of non-image data (a GAN on toy 2-D points, ``image_shape == (D,)``) take and return
-``points`` float32 ``[None, D]`` wherever image models have ``images``.
-
-``bits_per_dim = -log_prob / (H * W * C * ln 2)``. **``serving_default`` is ``log_prob`` when the
-model has it, else ``sample``** (a GAN serves samples by default).
+Models of non-image data (``data_kind`` points or text: a GAN on toy 2-D points or on one-hot
+text) take and return ``points`` float32 ``[None, D]`` / ``[None, L, V]`` wherever image models
+have ``images``; the data kind comes from the model (the dataset spec's), never from the rank.
+``bits_per_dim = -log_prob / (H * W * C * ln 2)``.
 
 Every input is checked at run time with ``tf.ensure_shape``: a loaded signature does not check
 shapes itself, so without it an image of the wrong size could flow through a shape-agnostic graph
 and return a wrong answer instead of an error.
 
 The export also writes ``assets.extra/tfgen_config.json`` (model class, ``get_config()``, image
-shape, serving methods, versions, and the caller's ``extra_assets``) so a SavedModel says what it
-is. Exports are atomic: the SavedModel is written into a hidden ``.tmp-<version>-<uuid>`` directory
-next to the versions (TF Serving ignores non-numeric names) and renamed into place; an existing
-version is never overwritten.
+shape, data kind, signature names, versions, and the caller's ``extra_assets``) so a SavedModel
+says what it is. Exports are atomic: the SavedModel is written into a hidden
+``.tmp-<version>-<uuid>`` directory next to the versions (TF Serving ignores non-numeric names)
+and renamed into place; an existing version is never overwritten.
 """
 
 from __future__ import annotations
@@ -39,129 +42,51 @@ from __future__ import annotations
 import datetime
 import errno
 import json
-import math
 import os
 import shutil
 import uuid
-from typing import Any, Callable
+from typing import Callable
 
 import keras
-import numpy as np
 import tensorflow as tf
 
 import tfgen
+from tfgen.models.signatures import Signature, SignatureTable
+from tfgen.utils.records import to_json
 
 CONFIG_FILENAME = "tfgen_config.json"
 ASSETS_EXTRA = "assets.extra"
 
-#: Every verb of likelihood and latent-variable models ``export_model`` serves, in a stable order.
-SERVING_METHODS = ("log_prob", "sample", "encode", "decode", "elbo",
-                   "importance_weighted_log_prob")
-#: Verbs of adversarial models (GANs), served after those above.
-GAN_SERVING_METHODS = ("critic",)
-ALL_SERVING_METHODS = SERVING_METHODS + GAN_SERVING_METHODS
+
+def signature_table(model: keras.Model) -> SignatureTable:
+    """``model.serving_signatures()`` after checking its form (names, specs, functions)."""
+    name = type(model).__name__
+    if not callable(getattr(model, "serving_signatures", None)):
+        raise ValueError(f"{name} has no serving_signatures(); a model gives export "
+                         "{signature name: tfgen.models.signatures.Signature}")
+    table = dict(model.serving_signatures())
+    if not table:
+        raise ValueError(f"{name}.serving_signatures() is empty; it needs at least one "
+                         "signature (the first is serving_default)")
+    for key, signature in table.items():
+        if not key.isidentifier() or key == "serving_default":
+            raise ValueError(f"{name}: signature name {key!r} must be an identifier other than "
+                             "'serving_default' (the first entry becomes serving_default)")
+        if not isinstance(signature, Signature) or not callable(signature.function):
+            raise ValueError(f"{name}: signature {key!r} must be a Signature(inputs, function); "
+                             f"got {signature!r}")
+        names = [spec.name for spec in signature.inputs if isinstance(spec, tf.TensorSpec)]
+        if len(names) != len(signature.inputs) or not all(names) or len(set(names)) < len(names):
+            raise ValueError(f"{name}: signature {key!r} needs tf.TensorSpec inputs with distinct "
+                             f"names; got {signature.inputs}")
+    return table
 
 
-def _scalar(name: str) -> tf.TensorSpec:
-    return tf.TensorSpec([], tf.int32, name=name)
-
-
-def _check_output(method: str, key: str, value: Any, dtype: tf.DType, rank: int) -> tf.Tensor:
-    """Raise TypeError at trace time when a model method breaks the protocol."""
-    value = tf.convert_to_tensor(value)
-    if value.dtype != dtype or value.shape.rank != rank:
-        raise TypeError(f"{method} must return {key!r} as {dtype.name} of rank {rank}; "
-                        f"got {value.dtype.name} {value.shape}")
-    return value
-
-
-def _endpoints(model: keras.Model) -> dict[str, tuple[list[tf.TensorSpec], Callable]]:
-    """{signature name: (input specs, function of those inputs returning a dict of outputs)}."""
-    shape = [int(d) for d in model.image_shape]
-    nats_to_bits = 1.0 / (math.prod(shape) * math.log(2.0))
-    is_image = len(shape) == 3
-    data_key = "images" if is_image else "points"  # float32 [None, D] points (toy GANs)
-    images_spec = tf.TensorSpec([None, *shape], tf.uint8 if is_image else tf.float32,
-                                name=data_key)
-
-    def with_bits(method, log_prob):
-        log_prob = _check_output(method, "log_prob", log_prob, tf.float32, 1)
-        return {"log_prob": log_prob, "bits_per_dim": -log_prob * nats_to_bits}
-
-    def images_out(method, images):
-        return {data_key: _check_output(method, data_key, images, images_spec.dtype,
-                                        len(shape) + 1)}
-
-    def sample(num_samples, seed):
-        return images_out("sample", model.sample(num_samples, seed))
-
-    def log_prob(images):
-        return with_bits("log_prob", model.log_prob(images))
-
-    def encode(images):
-        out = model.encode(images)
-        return {k: _check_output("encode", k, out[k], tf.float32, 2) for k in ("mean", "stddev")}
-
-    def decode(z, seed):
-        return images_out("decode", model.decode(z, seed))
-
-    def elbo(images, seed):
-        out = model.elbo(images, seed)
-        return {k: _check_output("elbo", k, out[k], tf.float32, 1)
-                for k in ("elbo", "kl", "recon")}
-
-    def critic(images):
-        return {"critic": _check_output("critic", "critic", model.critic(images), tf.float32, 1)}
-
-    def importance_weighted_log_prob(images, num_samples, seed):
-        return with_bits("importance_weighted_log_prob",
-                         model.importance_weighted_log_prob(images, num_samples, seed))
-
-    endpoints = {
-        "sample": ([_scalar("num_samples"), _scalar("seed")], sample),
-        "log_prob": ([images_spec], log_prob),
-        "elbo": ([images_spec, _scalar("seed")], elbo),
-        "encode": ([images_spec], encode),
-        "critic": ([images_spec], critic),
-        "importance_weighted_log_prob": (
-            [images_spec, _scalar("num_samples"), _scalar("seed")], importance_weighted_log_prob),
-    }
-    if "decode" in model.serving_methods:
-        z_spec = tf.TensorSpec([None, int(model.latent_dim)], tf.float32, name="z")
-        endpoints["decode"] = ([z_spec, _scalar("seed")], decode)
-    return endpoints
-
-
-def _checked(fn: Callable, specs: list[tf.TensorSpec]) -> Callable:
+def _checked(fn: Callable, specs: tuple[tf.TensorSpec, ...]) -> Callable:
     """Wrap ``fn`` so every input is shape-checked at run time (signatures do not check)."""
     def wrapper(*args):
         return fn(*(tf.ensure_shape(a, s.shape) for a, s in zip(args, specs)))
     return wrapper
-
-
-def _serving_methods(model: keras.Model) -> list[str]:
-    """The model's serving methods in export order: the default signature's method first."""
-    methods = tuple(getattr(model, "serving_methods", ()))
-    unknown = sorted(set(methods) - set(ALL_SERVING_METHODS))
-    if unknown:
-        raise ValueError(f"{type(model).__name__}.serving_methods has unknown names {unknown}; "
-                         f"valid names: {list(ALL_SERVING_METHODS)}")
-    missing = [m for m in methods if not callable(getattr(model, m, None))]
-    if missing:
-        raise ValueError(f"{type(model).__name__}.serving_methods lists {missing}, "
-                         "which the model does not define")
-    if "log_prob" not in methods and "sample" not in methods:
-        raise ValueError(f"{type(model).__name__}.serving_methods is {list(methods)}; it needs "
-                         "'log_prob' or 'sample' to provide the serving_default signature")
-    return [m for m in ALL_SERVING_METHODS if m in methods]
-
-
-def _jsonable(obj: Any) -> Any:
-    if isinstance(obj, np.generic):
-        return obj.item()
-    if isinstance(obj, np.ndarray):
-        return obj.tolist()
-    raise TypeError(f"{type(obj).__name__} is not JSON serializable: {obj!r}")
 
 
 def _config_json(model: keras.Model, methods: list[str], extra_assets: dict | None) -> str:
@@ -171,6 +96,7 @@ def _config_json(model: keras.Model, methods: list[str], extra_assets: dict | No
         "model_class": f"{cls.__module__}.{cls.__qualname__}",
         "config": model.get_config(),
         "image_shape": [int(d) for d in model.image_shape],
+        "data_kind": model.data_kind,
         "serving_methods": methods,
         "serving_default": methods[0],
         "tfgen_version": tfgen.__version__,
@@ -182,13 +108,16 @@ def _config_json(model: keras.Model, methods: list[str], extra_assets: dict | No
     if hasattr(model, "latent_dim"):
         info["latent_dim"] = int(model.latent_dim)
     try:
-        return json.dumps(info, indent=2, sort_keys=True, default=_jsonable)
+        return json.dumps(to_json(info), indent=2, sort_keys=True)
     except TypeError as e:
         raise TypeError(f"tfgen_config.json for {cls.__name__} (get_config() and extra_assets) "
                         f"must be JSON-serializable: {e}") from None
 
 
 def _write_config(savedmodel_dir: str, text: str) -> None:
+    """Write ``tfgen_config.json`` into the (not yet visible) SavedModel directory: the export's
+    rename into place is the atomic step, so a plain write suffices (and keeps the umask's
+    permissions for a serving process of another user)."""
     os.makedirs(os.path.join(savedmodel_dir, ASSETS_EXTRA), exist_ok=True)
     with open(os.path.join(savedmodel_dir, ASSETS_EXTRA, CONFIG_FILENAME), "w") as f:
         f.write(text + "\n")
@@ -207,18 +136,20 @@ def _next_version(model_dir: str) -> int:
     return versions[-1] + 1 if versions else 1
 
 
-def _build_archive(model: keras.Model, methods: list[str]) -> keras.export.ExportArchive:
-    """Trace one signature per method and check that tracing created no variables."""
+def _build_archive(model: keras.Model, table: SignatureTable) -> keras.export.ExportArchive:
+    """Trace one signature per table entry (the first also as ``serving_default``) and check
+    that tracing created no variables."""
     before = {id(v) for v in model.variables}
     archive = keras.export.ExportArchive()
     archive.track(model)
-    endpoints = _endpoints(model)
-    for method in methods:
-        specs, fn = endpoints[method]
+    for index, (method, signature) in enumerate(table.items()):
+        specs = tuple(signature.inputs)
         # Our own tf.function (autograph on) traced here; ExportArchive's would disable autograph.
-        traced = tf.function(_checked(fn, specs), input_signature=specs)
+        traced = tf.function(_checked(signature.function, specs), input_signature=specs)
         traced.get_concrete_function()
         archive.add_endpoint(method, traced)
+        if index == 0:
+            archive.add_endpoint("serving_default", traced)
     created = [v.path for v in model.variables if id(v) not in before]
     if created:
         raise ValueError(f"tracing the serving methods of {type(model).__name__} created new "
@@ -233,9 +164,10 @@ def export_model(model: keras.Model, *, root: str = "saved_models", name: str,
     """Write ``model`` as SavedModel ``root/name/<version>/`` and return that directory.
 
     Args:
-      model: a built tfgen model (``image_shape``, ``serving_methods`` and those methods; see
-        the module docstring). Build it first (e.g. ``model.build_for()`` or one call on a
-        batch): export refuses to create variables while tracing.
+      model: a built tfgen model (``image_shape``, ``data_kind``, ``get_config()`` and
+        ``serving_signatures()``; see the module docstring). Build it first (e.g.
+        ``model.build_for()`` or one call on a batch): export refuses to create variables while
+        tracing.
       root: the TF Serving model base path's parent.
       name: the model's directory name under ``root``.
       version: an integer version; ``None`` means one more than the largest existing version
@@ -255,8 +187,8 @@ def export_model(model: keras.Model, *, root: str = "saved_models", name: str,
     if not model.built:
         raise ValueError(f"{type(model).__name__} is not built; build it before export (e.g. "
                          "model.build_for() or one call on a batch of images)")
-    methods = _serving_methods(model)
-    config_text = _config_json(model, methods, extra_assets)
+    table = signature_table(model)
+    config_text = _config_json(model, list(table), extra_assets)
 
     model_dir = os.path.join(root, name)
     os.makedirs(model_dir, exist_ok=True)
@@ -269,7 +201,7 @@ def export_model(model: keras.Model, *, root: str = "saved_models", name: str,
 
     tmp = os.path.join(model_dir, f".tmp-{version}-{uuid.uuid4().hex}")
     try:
-        archive = _build_archive(model, methods)
+        archive = _build_archive(model, table)
         archive.write_out(tmp, verbose=False)
         _write_config(tmp, config_text)
         while True:

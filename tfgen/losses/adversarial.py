@@ -23,6 +23,8 @@ from typing import Callable
 import keras
 import tensorflow as tf
 
+from tfgen.utils.registry import lookup
+
 Pair = tuple[tf.Tensor, tf.Tensor]
 
 
@@ -121,6 +123,4 @@ def loss_names() -> list[str]:
 
 def get_loss(name: str) -> GANLoss:
     """The :class:`GANLoss` called ``name``; ValueError listing the valid names otherwise."""
-    if name not in LOSSES:
-        raise ValueError(f"Unknown GAN loss {name!r}; valid names: {loss_names()}")
-    return LOSSES[name]
+    return lookup(LOSSES, name, "GAN loss")

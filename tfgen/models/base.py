@@ -19,6 +19,9 @@ from typing import Any
 import keras
 import tensorflow as tf
 
+from tfgen.data.spec import IMAGE, check_kind
+from tfgen.models.signatures import SignatureTable, verb_signatures
+
 _TRAIN_SALT = 0
 _TEST_SALT = 1
 
@@ -55,23 +58,25 @@ def global_batch_normal(local_shape: tf.Tensor, seed: tf.Tensor, dtype=tf.float3
 class GenerativeModel(keras.Model, abc.ABC):
     """A Keras model of uint8 images ``[H, W, C]`` trained on a per-example loss in nats.
 
-    Subclasses set ``metric_names`` (names of the per-example metrics their objective returns)
-    and ``serving_methods`` (the public verbs ``tfgen.export`` turns into signatures).
+    Subclasses set ``metric_names`` (names of the per-example metrics their objective returns),
+    ``data_kinds`` (the :data:`tfgen.data.spec.KINDS` they model) and override
+    :meth:`serving_signatures` (the verbs ``tfgen.export`` turns into signatures).
+
+    ``data_kind`` is the dataset spec's ``kind`` (``tfgen.models.build_model`` passes it);
+    ``image_shape`` is the shape of one example of that kind: ``(H, W, C)`` images, ``(D,)``
+    points, ``(L, V)`` text.
     """
 
     metric_names: tuple[str, ...] = ()
-    serving_methods: tuple[str, ...] = ("sample", "log_prob")
     default_learning_rate: float = 1e-3
-    #: Ranks of data shape the model takes: (3,) = images ``(H, W, C)``; the GAN also takes
-    #: ``(2,)`` toy points (``image_shape`` then names the data shape).
-    data_ranks: tuple[int, ...] = (3,)
+    #: Data kinds (``DatasetSpec.kind``) the model takes.
+    data_kinds: tuple[str, ...] = (IMAGE,)
 
-    def __init__(self, image_shape, seed: int = 0, **kwargs):
+    def __init__(self, image_shape, seed: int = 0, data_kind: str = IMAGE, **kwargs):
         super().__init__(**kwargs)
         self.image_shape = tuple(int(d) for d in image_shape)
-        if len(self.image_shape) not in self.data_ranks:
-            raise ValueError(f"{type(self).__name__} takes data of rank {list(self.data_ranks)} "
-                             f"(rank 3: images (H, W, C)); got shape {image_shape}")
+        self.data_kind = check_kind(data_kind, self.image_shape, self.data_kinds,
+                                    type(self).__name__)
         self.seed = int(seed)
         self._trackers = {name: keras.metrics.Mean(name=name)
                           for name in ("loss",) + tuple(self.metric_names)}
@@ -150,7 +155,17 @@ class GenerativeModel(keras.Model, abc.ABC):
         """Create all variables by running the objective once on zeros."""
         self(tf.zeros((batch_size,) + self.image_shape, tf.uint8))
 
-    # -- the public verbs (subclasses implement those in serving_methods) --------------------
+    # -- the public verbs (subclasses implement those their serving_signatures name) ---------
+    def serving_signatures(self) -> SignatureTable:
+        """``{name: Signature}`` of this model's served verbs, ``serving_default`` first (see
+        :mod:`tfgen.models.signatures`); ``tfgen.export.export_model`` writes them."""
+        return verb_signatures(self, ("log_prob", "sample"))
+
+    @property
+    def serving_methods(self) -> tuple[str, ...]:
+        """The names of :meth:`serving_signatures`, ``serving_default``'s first."""
+        return tuple(self.serving_signatures())
+
     def sample(self, num_samples: tf.Tensor, seed: tf.Tensor) -> tf.Tensor:
         """int32 scalars -> uint8 ``[N, H, W, C]``."""
         raise NotImplementedError
@@ -160,7 +175,8 @@ class GenerativeModel(keras.Model, abc.ABC):
         raise NotImplementedError
 
     def get_config(self) -> dict:
-        return {"image_shape": list(self.image_shape), "seed": self.seed}
+        return {"image_shape": list(self.image_shape), "seed": self.seed,
+                "data_kind": self.data_kind}
 
     @classmethod
     def from_config(cls, config: dict):

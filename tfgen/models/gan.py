@@ -36,7 +36,8 @@ images (float32 points / softmax rows); ``critic(x)`` the raw critic value or lo
 **AC-GAN** (``conditional``): the generator sees ``[z, one_hot(y)]`` and the critic has K extra
 class logits; the critic adds ``acgan_scale``·CE(y, class logits of real x) with the dataset's
 labels, the generator ``acgan_scale_generator``·CE(ỹ, class logits of G(z, ỹ)) for uniform ỹ.
-``sample`` cycles through the classes (sample i has class i mod K).
+``sample`` cycles through the classes (sample i has class i mod K); ``sample_class(labels, seed)``
+draws one sample per given label (also a served signature).
 
 **Precision.** Networks run in the global dtype policy; critic outputs, losses and the gradient
 penalty are float32. Under mixed_float16 both optimizers scale their losses (and the penalty's
@@ -50,6 +51,8 @@ import dataclasses
 import keras
 import tensorflow as tf
 
+from tfgen.data.spec import IMAGE, POINTS, TEXT
+from tfgen.data.transforms import scale_to_uint8, scale_to_unit
 from tfgen.losses import GANLoss, auxiliary_classifier_loss, get_loss, gradient_penalty
 from tfgen.models.base import (
     GenerativeModel,
@@ -57,12 +60,10 @@ from tfgen.models.base import (
     replica_info,
     seed_pair,
 )
+from tfgen.models.signatures import Signature, SignatureTable, checked, data_spec, verb_signatures
 from tfgen.nets.registry import NetOptions, has_batch_norm, make_critic, make_generator
 from tfgen.utils.config import field
 
-POINTS, IMAGE, TEXT = "points", "image", "text"
-#: Data kind by rank of the data shape: (D,) points, (L, V) text, (H, W, C) images.
-_KIND_OF_RANK = {1: POINTS, 2: TEXT, 3: IMAGE}
 #: Networks ``generator="auto"`` / ``critic="auto"`` pick for each data kind.
 _AUTO_NETS = {POINTS: "toy_mlp", TEXT: "text_cnn", IMAGE: "dcgan"}
 
@@ -152,17 +153,13 @@ class GAN(GenerativeModel):
 
     metric_names = ("critic_loss", "generator_loss", "gradient_penalty", "gradient_norm",
                     "wasserstein")
-    serving_methods = ("sample", "critic")
-    data_ranks = (1, 2, 3)
     Config = GANConfig
-    #: Data kinds (``DatasetSpec.kind``) ``tfgen.models.build_model`` lets this model take.
     data_kinds = (IMAGE, POINTS, TEXT)
 
-    def __init__(self, image_shape, seed: int = 0, **config):
-        super().__init__(image_shape, seed=seed)
+    def __init__(self, image_shape, seed: int = 0, data_kind: str = IMAGE, **config):
+        super().__init__(image_shape, seed=seed, data_kind=data_kind)
         self.config = cfg = GANConfig(**config)
         self.gan_loss: GANLoss = get_loss(cfg.loss)
-        self.data_kind = _KIND_OF_RANK[len(self.image_shape)]
         self.latent_dim = int(cfg.latent_dim)
         self.n_critic = int(cfg.n_critic or self.gan_loss.n_critic)
         if self.n_critic < 1:
@@ -180,10 +177,12 @@ class GAN(GenerativeModel):
         self.critic_name = auto if cfg.critic == "auto" else cfg.critic
         self.generator = make_generator(
             self.generator_name, self.image_shape, self.latent_dim + self.num_classes,
-            NetOptions(cfg.generator_dim, cfg.generator_norm, cfg.resnet_depth, cfg.mlp_layers))
+            NetOptions(cfg.generator_dim, cfg.generator_norm, cfg.resnet_depth, cfg.mlp_layers),
+            self.data_kind)
         self.critic_net = make_critic(
             self.critic_name, self.image_shape, 1 + self.num_classes,
-            NetOptions(cfg.critic_dim, cfg.critic_norm, cfg.resnet_depth, cfg.mlp_layers))
+            NetOptions(cfg.critic_dim, cfg.critic_norm, cfg.resnet_depth, cfg.mlp_layers),
+            self.data_kind)
         if self.gan_loss.gradient_penalty and has_batch_norm(self.critic_net):
             raise ValueError(self._bn_message(f"critic {self.critic_name!r} contains "
                                               "BatchNormalization"))
@@ -214,16 +213,15 @@ class GAN(GenerativeModel):
     def to_network(self, data: tf.Tensor) -> tf.Tensor:
         """uint8 images -> float32 in [-1, 1]; float points / text -> float32 as they are."""
         if self.data_kind == IMAGE:
-            return tf.cast(data, tf.float32) / 127.5 - 1.0
+            return scale_to_unit(data)
         return tf.cast(data, tf.float32)
 
     def from_network(self, x: tf.Tensor) -> tf.Tensor:
         """float in [-1, 1] -> uint8 images (rounded, clipped); points and text (softmax rows)
         stay float32."""
-        x = tf.cast(x, tf.float32)
         if self.data_kind == IMAGE:
-            return tf.cast(tf.round(tf.clip_by_value((x + 1.0) * 127.5, 0.0, 255.0)), tf.uint8)
-        return x
+            return scale_to_uint8(x)
+        return tf.cast(x, tf.float32)
 
     # -- networks --------------------------------------------------------------------------
     def generate(self, z: tf.Tensor, labels: tf.Tensor | None = None,
@@ -406,13 +404,37 @@ class GAN(GenerativeModel):
         return self.critic(data)
 
     # -- public verbs ----------------------------------------------------------------------
+    def serving_signatures(self) -> SignatureTable:
+        """``sample`` (serving_default), ``critic`` (data -> ``critic`` float32 ``[B]``) and,
+        for a conditional model, ``sample_class``."""
+        def critic(x):
+            return {"critic": checked("critic", "critic", self.critic(x), tf.float32, 1)}
+
+        table = verb_signatures(self, ("sample",))
+        table["critic"] = Signature((data_spec(self),), critic)
+        if self.num_classes:
+            table.update(verb_signatures(self, ("sample_class",)))
+        return table
+
+    def _latents(self, num_samples, seed) -> tf.Tensor:
+        return tf.random.stateless_normal(tf.stack([num_samples, self.latent_dim]),
+                                          seed=seed_pair(seed, 0))
+
     def sample(self, num_samples: tf.Tensor, seed: tf.Tensor) -> tf.Tensor:
         """z ~ N(0, I) from ``seed``: uint8 ``[N, H, W, C]`` images (float32 ``[N, D]`` points;
         float32 ``[N, L, V]`` text, a softmax over the vocabulary per position). A conditional
-        model gives sample i the class i mod K."""
-        z = tf.random.stateless_normal(tf.stack([num_samples, self.latent_dim]),
-                                       seed=seed_pair(seed, 0))
-        labels = tf.range(num_samples) % self.num_classes if self.num_classes else None
+        model gives sample i the class i mod K (``sample_class`` of those labels)."""
+        if self.num_classes:
+            return self.sample_class(tf.range(num_samples) % self.num_classes, seed)
+        return self.from_network(self.generate(self._latents(num_samples, seed)))
+
+    def sample_class(self, labels: tf.Tensor, seed: tf.Tensor) -> tf.Tensor:
+        """One sample per label (conditional models): int ``[N]`` in ``[0, num_classes)`` ->
+        data ``[N, ...]`` as :meth:`sample`, with the same latents as ``sample(N, seed)``."""
+        if not self.num_classes:
+            raise ValueError("GAN is unconditional (conditional=False); use sample()")
+        labels = tf.convert_to_tensor(labels)
+        z = self._latents(tf.shape(labels)[0], seed)
         return self.from_network(self.generate(z, labels, training=False))
 
     def critic(self, images: tf.Tensor) -> tf.Tensor:

@@ -28,7 +28,9 @@ import tensorflow as tf
 
 from tfgen.distributions import bits_per_dim, get_likelihood
 from tfgen.layers import GatedPixelCNNStack, PixelCNNStack
+from tfgen.data.spec import IMAGE
 from tfgen.models.base import GenerativeModel
+from tfgen.models.signatures import SignatureTable, verb_signatures
 from tfgen.sampling import cached_sample
 from tfgen.utils.config import field
 
@@ -65,11 +67,10 @@ class PixelCNN(GenerativeModel):
     """PixelCNN over uint8 images ``[H, W, C]``; every log-density in nats per image."""
 
     metric_names = ("bits_per_dim",)
-    serving_methods = ("sample", "log_prob")
     Config = PixelCNNConfig
 
-    def __init__(self, image_shape, seed: int = 0, **config):
-        super().__init__(image_shape, seed=seed)
+    def __init__(self, image_shape, seed: int = 0, data_kind: str = IMAGE, **config):
+        super().__init__(image_shape, seed=seed, data_kind=data_kind)
         self.config = self.Config(**config)
         cfg = self.config
         if cfg.likelihood not in SUPPORTED_LIKELIHOODS:
@@ -149,6 +150,11 @@ class PixelCNN(GenerativeModel):
         return -log_px, {"bits_per_dim": bits_per_dim(log_px, self.image_shape)}
 
     # -- sampling -------------------------------------------------------------------------
+    def serving_signatures(self) -> SignatureTable:
+        """``log_prob`` (serving_default), ``sample``, and ``sample_class`` when conditional."""
+        return verb_signatures(self, ("log_prob", "sample")
+                               + (("sample_class",) if self.num_classes else ()))
+
     def sample(self, num_samples: tf.Tensor, seed: tf.Tensor) -> tf.Tensor:
         """uint8 ``[num_samples, H, W, C]`` with the cached sampler (conditional models cycle the
         classes). Eager calls run XLA-compiled loops, traced ones (exports) plain graph ops; see

@@ -24,11 +24,13 @@ import dataclasses
 import keras
 import tensorflow as tf
 
+from tfgen.data.spec import IMAGE
 from tfgen.models.base import seed_pair
 from tfgen.models.vae import VAE
 from tfgen.nets.pixelvae import DECODERS, UPSAMPLE, PixelVAEDecoder, PixelVAEEncoder
 from tfgen.sampling import cached_sample_network, naive_sample_network
 from tfgen.utils.config import field
+from tfgen.utils.registry import check_name, lookup
 
 
 SAMPLERS = {"cached": cached_sample_network, "naive": naive_sample_network}
@@ -75,14 +77,11 @@ class PixelVAE(VAE):
 
     Config = PixelVAEConfig
 
-    def __init__(self, image_shape, seed: int = 0, **config):
-        decoder = config.get("decoder", UPSAMPLE)
-        if decoder not in DECODERS:
-            raise ValueError(f"Unknown PixelVAE decoder {decoder!r}; valid names: "
-                             f"{list(DECODERS)}")
+    def __init__(self, image_shape, seed: int = 0, data_kind: str = IMAGE, **config):
+        check_name(config.get("decoder", UPSAMPLE), DECODERS, "PixelVAE decoder")
         if config.get("ar_layers", 0) < 0:
             raise ValueError(f"ar_layers must be >= 0; got {config['ar_layers']}")
-        super().__init__(image_shape, seed=seed, **config)
+        super().__init__(image_shape, seed=seed, data_kind=data_kind, **config)
 
     def build_networks(self):
         cfg = self.config
@@ -119,8 +118,7 @@ class PixelVAE(VAE):
         ``sampler``: ``"cached"`` (:func:`tfgen.sampling.cached_sample_network`, O(HW) per
         image) or ``"naive"`` (the full-network reference); both give identical images.
         """
-        if sampler not in SAMPLERS:
-            raise ValueError(f"Unknown sampler {sampler!r}; valid names: {sorted(SAMPLERS)}")
+        sample_network = lookup(SAMPLERS, sampler, "sampler")
         z = tf.cast(z, tf.float32)
         conditioning = self.decoder.conditioning(z)
         batch = tf.shape(z)[0]
@@ -128,5 +126,5 @@ class PixelVAE(VAE):
             shape = tf.concat([[batch], self.image_shape], 0)
             params = tf.cast(self.decoder.params(tf.zeros(shape), conditioning), tf.float32)
             return self.likelihood.sample(params, seed_pair(seed, 1))
-        return SAMPLERS[sampler](self.decoder.pixel, self.likelihood, self.image_shape, batch,
+        return sample_network(self.decoder.pixel, self.likelihood, self.image_shape, batch,
                                  seed, **conditioning)

@@ -33,15 +33,16 @@ def default_likelihood(spec) -> str:
 
 
 def build_model(name: str, spec, seed: int = 0, **overrides: Any) -> GenerativeModel:
-    """Build model ``name`` for images of ``spec.shape`` with config ``overrides``.
+    """Build model ``name`` for the data ``spec`` describes with config ``overrides``.
 
-    ``spec`` is a :class:`tfgen.data.DatasetSpec`; unknown override keys raise a ValueError that
-    lists the model's config fields.
+    ``spec`` is a :class:`tfgen.data.DatasetSpec`: the model gets its ``shape`` and its ``kind``
+    (``data_kind``; models never guess the kind from the shape). Unknown override keys raise a
+    ValueError that lists the model's config fields.
     """
     cls = get_model_class(name)
-    if getattr(spec, "kind", "image") not in getattr(cls, "data_kinds", ("image",)):
-        raise ValueError(f"model {name!r} models images, but dataset {spec.name!r} holds "
-                         f"{spec.kind}")
+    if spec.kind not in cls.data_kinds:
+        raise ValueError(f"model {name!r} models {' / '.join(cls.data_kinds)} data, but dataset "
+                         f"{spec.name!r} holds {spec.kind}")
     fields = {f.name for f in dataclasses.fields(cls.Config)}
     unknown = sorted(set(overrides) - fields)
     if unknown:
@@ -53,4 +54,4 @@ def build_model(name: str, spec, seed: int = 0, **overrides: Any) -> GenerativeM
         config["likelihood"] = default_likelihood(spec)
     if hasattr(cls, "resolve_config"):  # model-specific settings the data decides
         config = cls.resolve_config(config, spec)
-    return cls(image_shape=spec.shape, seed=seed, **config)
+    return cls(image_shape=spec.shape, seed=seed, data_kind=spec.kind, **config)

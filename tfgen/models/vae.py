@@ -18,7 +18,9 @@ import tensorflow_probability as tfp
 
 from tfgen.distributions import get_likelihood
 from tfgen.evaluation.likelihood import importance_weighted_bound
+from tfgen.data.spec import IMAGE
 from tfgen.models.base import GenerativeModel, global_batch_normal, seed_pair
+from tfgen.models.signatures import SignatureTable, verb_signatures
 from tfgen.nets import ConvDecoder, ConvEncoder
 from tfgen.utils.config import field
 
@@ -45,12 +47,10 @@ class VAE(GenerativeModel):
     """Convolutional VAE over uint8 images ``[H, W, C]``; all log-densities in nats per image."""
 
     metric_names = ("elbo", "recon", "kl")
-    serving_methods = ("sample", "log_prob", "encode", "decode", "elbo",
-                       "importance_weighted_log_prob")
     Config = VAEConfig
 
-    def __init__(self, image_shape, seed: int = 0, **config):
-        super().__init__(image_shape, seed=seed)
+    def __init__(self, image_shape, seed: int = 0, data_kind: str = IMAGE, **config):
+        super().__init__(image_shape, seed=seed, data_kind=data_kind)
         self.config = self.Config(**config)
         cfg = self.config
         if cfg.likelihood == "auto":
@@ -113,6 +113,12 @@ class VAE(GenerativeModel):
         return loss, {"elbo": -(recon + kl), "recon": recon, "kl": kl}
 
     # -- public verbs ----------------------------------------------------------------------
+    def serving_signatures(self) -> SignatureTable:
+        """``log_prob`` (serving_default), ``sample``, ``encode``, ``decode``, ``elbo``,
+        ``importance_weighted_log_prob``."""
+        return verb_signatures(self, ("log_prob", "sample", "encode", "decode", "elbo",
+                                      "importance_weighted_log_prob"))
+
     def encode(self, images: tf.Tensor) -> dict[str, tf.Tensor]:
         """uint8 ``[B, H, W, C]`` -> {"mean", "stddev"}: float32 ``[B, latent_dim]`` of q(z|x)."""
         q = self.posterior(images)

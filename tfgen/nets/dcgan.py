@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import keras
 
+from tfgen.data.spec import IMAGE
 from tfgen.nets.gan_blocks import activate, dense_block, normalize, output_activation, width
 
 
@@ -52,7 +53,7 @@ def dcgan_generator(output_shape: tuple[int, ...], latent_dim: int, dim: int = 6
         h = activate(normalize(h, norm, f"deconv{i}"), activation, f"deconv{i}")
     h = keras.layers.Conv2DTranspose(output_shape[-1], 5, strides=2, padding="same",
                                      name="output")(h)
-    return keras.Model(z, output_activation(h, tuple(output_shape), "output"), name=name)
+    return keras.Model(z, output_activation(h, IMAGE, "output"), name=name)
 
 
 def dcgan_critic(input_shape: tuple[int, ...], output_dim: int = 1, dim: int = 64,

@@ -10,14 +10,11 @@ from __future__ import annotations
 import keras
 import tensorflow as tf
 
+from tfgen.data.spec import IMAGE, KINDS, TEXT
+from tfgen.utils.registry import check_name
+
 NORMS = ("batch", "layer", "none")
 ACTIVATIONS = ("relu", "leaky_relu", "tanh", "gated")
-
-
-def check_choice(kind: str, value: str, valid) -> str:
-    if value not in valid:
-        raise ValueError(f"Unknown {kind} {value!r}; valid: {list(valid)}")
-    return value
 
 
 @keras.saving.register_keras_serializable(package="tfgen")
@@ -36,7 +33,7 @@ class GatedActivation(keras.layers.Layer):
 def normalize(x, kind: str, name: str):
     """Batch norm, layer norm over all non-batch axes (per-example, safe with a gradient
     penalty), or identity."""
-    check_choice("normalization", kind, NORMS)
+    check_name(kind, NORMS, "normalization")
     if kind == "batch":
         return keras.layers.BatchNormalization(name=f"{name}_bn")(x)
     if kind == "layer":
@@ -47,7 +44,7 @@ def normalize(x, kind: str, name: str):
 
 def activate(x, kind: str, name: str):
     """Apply a pointwise nonlinearity (``gated`` halves the channel count)."""
-    check_choice("activation", kind, ACTIVATIONS)
+    check_name(kind, ACTIVATIONS, "activation")
     if kind == "gated":
         return GatedActivation(name=f"{name}_gate")(x)
     if kind == "leaky_relu":
@@ -158,11 +155,13 @@ def residual_block_1d(x, filters: int, kernel: int, name: str, residual_scale: f
     return keras.layers.Add(name=f"{name}_add")([x, h])
 
 
-def output_activation(x, shape: tuple[int, ...], name: str):
-    """The generator's last nonlinearity by data rank, in float32: tanh for images ``[H, W, C]``
-    (pixels in [-1, 1]), a softmax over the vocabulary for text ``[L, V]``, none for points."""
-    if len(shape) == 3:
+def output_activation(x, data_kind: str, name: str):
+    """The generator's last nonlinearity for the data kind, in float32: tanh for images
+    ``[H, W, C]`` (pixels in [-1, 1]), a softmax over the vocabulary for text ``[L, V]``, none
+    for points."""
+    check_name(data_kind, KINDS, "data kind")
+    if data_kind == IMAGE:
         return keras.layers.Activation("tanh", dtype="float32", name=f"{name}_tanh")(x)
-    if len(shape) == 2:
+    if data_kind == TEXT:
         return keras.layers.Softmax(axis=-1, dtype="float32", name=f"{name}_softmax")(x)
     return keras.layers.Activation("linear", dtype="float32", name=f"{name}_linear")(x)

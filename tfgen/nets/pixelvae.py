@@ -31,6 +31,7 @@ import keras
 import tensorflow as tf
 
 from tfgen.layers import GatedPixelCNNStack, PixelCNNStack, gate
+from tfgen.utils.registry import check_name
 
 UPSAMPLE, COND_BIAS = "upsample", "cond_bias"
 DECODERS = (UPSAMPLE, COND_BIAS)
@@ -183,9 +184,7 @@ class PixelVAEDecoder(keras.Model):
                  first_kernel_size: int = 7, kernel_size: int = 5, gated: bool = True,
                  **kwargs):
         super().__init__(**kwargs)
-        if decoder not in DECODERS:
-            raise ValueError(f"Unknown PixelVAE decoder {decoder!r}; valid names: "
-                             f"{list(DECODERS)}")
+        check_name(decoder, DECODERS, "PixelVAE decoder")
         if decoder == COND_BIAS and num_layers < 1:
             raise ValueError("decoder='cond_bias' needs ar_layers >= 1 (z only enters the gated "
                              f"PixelCNN layers); got {num_layers}")

@@ -4,7 +4,7 @@
 * ``mlp`` (the robustness study's "4-layer 512-dim ReLU MLP generator"): 4 hidden layers.
 
 Both map to any data shape: outputs are reshaped to it (tanh for images, a softmax per position
-for text ``[L, V]``, linear for points).
+for text ``[L, V]``, linear for points: the data kind says which).
 """
 
 from __future__ import annotations
@@ -16,13 +16,14 @@ import keras
 from tfgen.nets.gan_blocks import dense_block, output_activation
 
 
-def mlp_generator(output_shape: tuple[int, ...], latent_dim: int, dim: int = 512,
-                  hidden_layers: int = 3, norm: str = "none",
+def mlp_generator(output_shape: tuple[int, ...], latent_dim: int, data_kind: str,
+                  dim: int = 512, hidden_layers: int = 3, norm: str = "none",
                   activation: str = "relu", name: str = "generator") -> keras.Model:
-    """float32 ``[B, latent_dim]`` -> float32 ``[B, *output_shape]``.
+    """float32 ``[B, latent_dim]`` -> float32 ``[B, *output_shape]`` of ``data_kind`` data.
 
     ``hidden_layers`` Dense(``dim``) -> norm -> ``activation`` layers, then a linear layer to
-    ``prod(output_shape)`` units reshaped to ``output_shape`` (tanh for images).
+    ``prod(output_shape)`` units reshaped to ``output_shape`` and the kind's output nonlinearity
+    (:func:`tfgen.nets.gan_blocks.output_activation`).
     """
     z = keras.Input((latent_dim,), name="z")
     h = z
@@ -30,7 +31,7 @@ def mlp_generator(output_shape: tuple[int, ...], latent_dim: int, dim: int = 512
         h = dense_block(h, dim, norm, activation, f"dense{i}")
     h = keras.layers.Dense(math.prod(output_shape), name="output")(h)
     h = keras.layers.Reshape(tuple(output_shape), name="reshape")(h)
-    return keras.Model(z, output_activation(h, tuple(output_shape), "output"), name=name)
+    return keras.Model(z, output_activation(h, data_kind, "output"), name=name)
 
 
 def mlp_critic(input_shape: tuple[int, ...], output_dim: int = 1, dim: int = 512,

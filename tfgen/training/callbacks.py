@@ -12,8 +12,10 @@ import numpy as np
 import tensorflow as tf
 
 from tfgen.data.sources.text import CharCodec
+from tfgen.data.spec import POINTS, TEXT
 from tfgen.training.checkpoints import CheckpointStore
 from tfgen.utils.images import image_grid, save_png
+from tfgen.utils.records import atomic_write
 
 
 def _step(model: keras.Model) -> int:
@@ -126,11 +128,12 @@ class ImageGrids(keras.callbacks.Callback):
 
     Samples use a fixed seed so grids of successive epochs are comparable. Reconstructions are
     drawn for models that can ``encode`` and ``decode``, from ``reference_images`` (uint8 NHWC).
-    Models of 2-D points (toy GANs, whose ``sample`` returns float32 ``[N, 2]``) get a scatter plot
-    of the samples (blue) over ``reference_images`` (real points, red) instead of a grid. Models
-    of text (``sample`` returns float32 ``[N, L, V]`` character distributions) get their samples
-    decoded (argmax over V with ``vocabulary``, the dataset spec's) into ``samples-<step>.txt``,
-    one per line, and a TensorBoard text summary.
+    What is drawn follows the model's ``data_kind`` (the dataset spec's): models of 2-D points
+    (toy GANs, whose ``sample`` returns float32 ``[N, 2]``) get a scatter plot of the samples
+    (blue) over ``reference_images`` (real points, red) instead of a grid. Models of text
+    (``sample`` returns float32 ``[N, L, V]`` character distributions) get their samples decoded
+    (argmax over V with ``vocabulary``, the dataset spec's) into ``samples-<step>.txt``, one per
+    line, and a TensorBoard text summary.
     """
 
     def __init__(self, image_dir: str, log_dir: str, num_samples: int = 64, seed: int = 0,
@@ -165,11 +168,9 @@ class ImageGrids(keras.callbacks.Callback):
             raise ValueError(f"the model samples text {list(samples.shape)}, but ImageGrids was "
                              "given no vocabulary to decode it (pass the dataset spec's)")
         lines = self.codec.decode(samples)
-        os.makedirs(self.image_dir, exist_ok=True)
-        path = os.path.join(self.image_dir, f"{name}-{step:07d}.txt")
-        with open(path + ".tmp", "w", encoding="utf-8") as f:
-            f.write("\n".join(lines) + "\n")
-        os.replace(path + ".tmp", path)
+        text = ("\n".join(lines) + "\n").encode("utf-8")
+        atomic_write(os.path.join(self.image_dir, f"{name}-{step:07d}.txt"),
+                     lambda f: f.write(text))
         with self.writer.as_default():
             tf.summary.text(name, "\n\n".join(lines), step=step)
 
@@ -178,11 +179,12 @@ class ImageGrids(keras.callbacks.Callback):
             return
         step = _step(self.model)
         samples = self._sample(tf.constant(self.num_samples), tf.constant(self.seed)).numpy()
-        if samples.ndim == 2:  # points: a scatter plot, not an image grid
+        kind = self.model.data_kind
+        if kind == POINTS:  # a scatter plot, not an image grid
             self._write_image("samples", scatter_image(samples, self.reference), step)
             self.writer.flush()
             return
-        if samples.ndim == 3:  # text [N, L, V]: decoded lines, not an image grid
+        if kind == TEXT:  # [N, L, V]: decoded lines, not an image grid
             self._write_text("samples", samples, step)
             self.writer.flush()
             return

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from typing import TypeVar
 
 T = TypeVar("T")
@@ -13,3 +13,8 @@ def lookup(table: Mapping[str, T], name: str, kind: str) -> T:
     if name not in table:
         raise ValueError(f"Unknown {kind} {name!r}; valid names: {sorted(table)}")
     return table[name]
+
+
+def check_name(name: str, valid: Collection[str], kind: str) -> str:
+    """``name`` when it is one of ``valid``; otherwise :func:`lookup`'s ValueError."""
+    return lookup({v: v for v in valid}, name, kind)

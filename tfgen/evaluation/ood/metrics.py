@@ -5,11 +5,14 @@ the one of interest). Every metric sweeps the threshold over the distinct score 
 scores move together (a tie is never broken by input order):
 
   average_precision  sum_n (R_n - R_{n-1}) P_n over the thresholds: the AUPR of the thesis'
-                     tables (the primary number; scikit-learn's ``average_precision_score``)
+                     tables (the primary number; ``sklearn.metrics.average_precision_score``)
   aupr_trapezoid     trapezoidal area under the PR curve with the point (recall 0, precision 1)
-                     prepended (scikit-learn's ``auc(recall, precision)``); optimistic with ties
-  auroc              area under the ROC curve (ties count one half)
+                     prepended (``sklearn.metrics.auc`` of ``precision_recall_curve``);
+                     optimistic with ties
+  auroc              area under the ROC curve, ties counting one half
+                     (``sklearn.metrics.roc_auc_score``)
   fpr_at_95_tpr      the smallest false-positive rate among thresholds whose recall is >= 0.95
+                     (from ``sklearn.metrics.roc_curve`` with every threshold kept)
   skew               positives / all examples: the precision (and AUPR) of a random scorer
 
 All are fractions in [0, 1] (tables print percentages).
@@ -20,18 +23,9 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 
 import numpy as np
+from sklearn import metrics as skm
 
 METRIC_NAMES = ("average_precision", "aupr_trapezoid", "auroc", "fpr_at_95_tpr", "skew")
-
-
-def _curve(scores: np.ndarray, is_ood: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """(true positives, false positives) at each distinct threshold, highest threshold first."""
-    order = np.argsort(-scores, kind="mergesort")
-    scores, is_ood = scores[order], is_ood[order]
-    last_of_tie = np.r_[np.flatnonzero(np.diff(scores)), len(scores) - 1]
-    tps = np.cumsum(is_ood)[last_of_tie].astype(np.float64)
-    fps = (last_of_tie + 1) - tps
-    return tps, fps
 
 
 def _checked(scores, is_ood) -> tuple[np.ndarray, np.ndarray]:
@@ -57,17 +51,14 @@ def detection_metrics(scores: Sequence[float] | np.ndarray,
     """The metrics of the module docstring for ``scores`` ``[N]`` (higher = more OOD) and
     ``is_ood`` ``[N]`` booleans; also ``count`` and ``ood_count``."""
     scores, labels = _checked(scores, is_ood)
-    tps, fps = _curve(scores, labels)
-    positives, negatives = tps[-1], fps[-1]
-    precision, recall = tps / (tps + fps), tps / positives
-    average_precision = float(np.sum(np.diff(np.r_[0.0, recall]) * precision))
-    aupr_trapezoid = float(np.trapezoid(np.r_[1.0, precision], np.r_[0.0, recall]))
-    tpr, fpr = np.r_[0.0, recall], np.r_[0.0, fps / negatives]
-    auroc = float(np.trapezoid(tpr, fpr))
-    fpr_at_95 = float(np.min(fpr[tpr >= 0.95]))
-    return {"average_precision": average_precision, "aupr_trapezoid": aupr_trapezoid,
-            "auroc": auroc, "fpr_at_95_tpr": fpr_at_95, "skew": float(positives / labels.size),
-            "count": int(labels.size), "ood_count": int(positives)}
+    precision, recall, _ = skm.precision_recall_curve(labels, scores)
+    fpr, tpr, _ = skm.roc_curve(labels, scores, drop_intermediate=False)
+    positives = int(labels.sum())
+    return {"average_precision": float(skm.average_precision_score(labels, scores)),
+            "aupr_trapezoid": float(skm.auc(recall, precision)),
+            "auroc": float(skm.roc_auc_score(labels, scores)),
+            "fpr_at_95_tpr": float(np.min(fpr[tpr >= 0.95])),
+            "skew": positives / labels.size, "count": int(labels.size), "ood_count": positives}
 
 
 def summarize(per_class: Mapping[object, Mapping[str, float]],
