@@ -1,5 +1,6 @@
-"""The issue's "done when": run.py trains and exports, evaluate.py prints the JSON, in fresh
-processes, and saved_model_cli lists the signatures of the real VAE export."""
+"""The issue's "done when": run.py trains and exports (in process: the same ``main``, without a
+second TensorFlow import), then evaluate.py prints the JSON and saved_model_cli lists the
+signatures of the real VAE export, each in a fresh process."""
 
 import json
 import os
@@ -16,12 +17,16 @@ def run(*args, timeout=300):
     return out.stdout
 
 
-def test_train_export_evaluate_round_trip(tmp_path):
-    trained = json.loads(run(
-        sys.executable, "train/run.py", "--model=vae", "--dataset=fashion_mnist",
+def test_train_export_evaluate_round_trip(tmp_path, capsys, monkeypatch):
+    sys.path.insert(0, os.path.join(ROOT, "train"))
+    import run as run_command
+    monkeypatch.chdir(ROOT)
+    assert run_command.run_in_process([
+        "train/run.py", "--model=vae", "--dataset=fashion_mnist",
         "--train_steps=30", "--steps_per_epoch=15", "--batch_size=32", "--eval_batches=2",
         "--latent_dim=8", "--filters=8", "--conv_layers=4", "--verbose=0",
-        f"--output_dir={tmp_path}/run", f"--export_root={tmp_path}/exports"))
+        f"--output_dir={tmp_path}/run", f"--export_root={tmp_path}/exports"]) == 0
+    trained = json.loads(capsys.readouterr().out)
     export = trained["export_path"]
     assert trained["step"] == 30 and export.endswith(os.path.join("vae_fashion_mnist", "1"))
     shown = run(os.path.join(BIN, "saved_model_cli"), "show", "--all", "--dir", export)

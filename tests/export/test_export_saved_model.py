@@ -13,6 +13,9 @@ import pytest
 import tensorflow as tf
 
 from export_fakes import FactorizedModel, LatentModel, random_images
+
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+from tiny_models import IMAGES, TINY  # noqa: E402
 from tfgen.data.spec import DatasetSpec
 from tfgen.export import export_model, load_exported
 from tfgen.export import saved_model as saved_model_lib
@@ -291,19 +294,6 @@ def test_raw_signature_rejects_wrong_shapes(exported):
 
 
 # -- the signature table of every registered model ---------------------------------------------
-
-IMAGES = DatasetSpec("tiny", (4, 4, 1), num_classes=3, kind="image", binarized=True)
-#: A tiny config per registered model (a model registered without one fails here).
-TINY = {
-    "vae": dict(latent_dim=2, filters=2, conv_layers=2, downsamples=1, log_prob_samples=2),
-    "pixelvae": dict(latent_dim=2, ar_layers=0, filters=2, encoder_filters=2, kernel_size=3,
-                     first_kernel_size=3, log_prob_samples=2),
-    "pixelcnn": dict(ar_layers=1, filters=4, conditional=True),
-    "gated_pixelcnn": dict(ar_layers=1, filters=2, kernel_size=3, head_layers=1),
-    "gan": dict(latent_dim=2, generator_dim=4, critic_dim=4, generator="toy_mlp",
-                critic="toy_mlp", conditional=True),
-}
-
 
 @pytest.fixture(scope="module")
 def registered(tmp_path_factory):

@@ -31,7 +31,7 @@ def config(tmp_path, **kw):
 
 
 def test_a_few_hundred_steps_lower_the_test_loss(tmp_path):
-    before = train("vae", SMALL_VAE, config(tmp_path, train_steps=0,
+    before = train("vae", SMALL_VAE, config(tmp_path, train_steps=1,  # ~ untrained
                                             output_dir=str(tmp_path / "untrained")))
     after = train("vae", SMALL_VAE, config(tmp_path, train_steps=300, steps_per_epoch=100,
                                            checkpoint_every=100))

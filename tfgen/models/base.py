@@ -98,13 +98,21 @@ class GenerativeModel(keras.Model, abc.ABC):
         step = self.optimizer.iterations if self.optimizer is not None else 0
         return tf.stack([tf.cast(self.seed * 2 + salt, tf.int32), tf.cast(step, tf.int32)])
 
-    @staticmethod
-    def _unpack(data) -> tuple[tf.Tensor, tf.Tensor | None]:
-        """A batch ``(images, labels)`` or ``images`` -> (images, labels or None)."""
-        if isinstance(data, (tuple, list)):
-            return tf.convert_to_tensor(data[0]), (tf.convert_to_tensor(data[1])
-                                                   if len(data) > 1 else None)
-        return tf.convert_to_tensor(data), None
+    def _unpack(self, data) -> tuple[tf.Tensor, tf.Tensor | None]:
+        """A batch ``images``, ``(images,)``, ``(images, labels)`` or Keras' ``(images, None,
+        None)`` (``train_on_batch(x)``) -> (images, labels or None): unlabelled batches reach
+        the model as "no labels", never as a tensor of ``None``. A class-conditional model
+        (``num_classes`` > 0) refuses unlabelled batches."""
+        if not isinstance(data, (tuple, list)):
+            data = (data,)
+        labels = data[1] if len(data) > 1 else None
+        if labels is None and getattr(self, "num_classes", 0):
+            raise ValueError(
+                f"{type(self).__name__} is class-conditional (conditional=True) and needs labels: "
+                f"pass (images, labels) batches, e.g. fit(x, y) or a dataset of (images, labels), "
+                f"or build it with conditional=False (--conditional=false)")
+        return tf.convert_to_tensor(data[0]), (None if labels is None
+                                               else tf.convert_to_tensor(labels))
 
     def _update_metrics(self, loss, metrics):
         self._trackers["loss"].update_state(loss)
@@ -154,6 +162,14 @@ class GenerativeModel(keras.Model, abc.ABC):
     def build_for(self, batch_size: int = 2) -> None:
         """Create all variables by running the objective once on zeros."""
         self(tf.zeros((batch_size,) + self.image_shape, tf.uint8))
+
+    def get_build_config(self) -> dict:
+        return {"image_shape": list(self.image_shape)}
+
+    def build_from_config(self, config: dict) -> None:
+        """Create the variables on ``keras.models.load_model`` (before the weights are read)."""
+        del config
+        self.build_for()
 
     # -- the public verbs (subclasses implement those their serving_signatures name) ---------
     def serving_signatures(self) -> SignatureTable:

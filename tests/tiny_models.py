@@ -1,0 +1,15 @@
+"""A tiny config of every registered model on 4x4 binary images, shared by the tests that run
+over the whole model registry (a model registered without an entry here fails them)."""
+
+from tfgen.data import DatasetSpec
+
+IMAGES = DatasetSpec("tiny", (4, 4, 1), num_classes=3, kind="image", binarized=True)
+TINY = {
+    "vae": dict(latent_dim=2, filters=2, conv_layers=2, downsamples=1, log_prob_samples=2),
+    "pixelvae": dict(latent_dim=2, ar_layers=0, filters=2, encoder_filters=2, kernel_size=3,
+                     first_kernel_size=3, log_prob_samples=2),
+    "pixelcnn": dict(ar_layers=1, filters=4, conditional=True),
+    "gated_pixelcnn": dict(ar_layers=1, filters=2, kernel_size=3, head_layers=1),
+    "gan": dict(latent_dim=2, generator_dim=4, critic_dim=4, generator="toy_mlp",
+                critic="toy_mlp", conditional=True),
+}
