@@ -285,7 +285,8 @@ def test_wrapper_accepts_python_ints_and_tensors(exported):
 def test_raw_signature_rejects_wrong_shapes(exported):
     # Without tf.ensure_shape in the export, this shape-agnostic model would answer silently.
     log_prob = exported.signatures["log_prob"]
-    with pytest.raises(tf.errors.InvalidArgumentError, match=r"\[2,8,8,1\]"):
+    with pytest.raises(tf.errors.InvalidArgumentError, match=(
+            r"log_prob expects images uint8 \[None, 4, 4, 1\]; got shape\] \[2 8 8 1\]")):
         log_prob(images=tf.zeros([2, 8, 8, 1], tf.uint8))
     with pytest.raises(tf.errors.InvalidArgumentError, match="uint8"):
         log_prob(images=tf.zeros([2, 4, 4, 1], tf.float32))
@@ -388,3 +389,45 @@ def test_gan_signatures_follow_the_spec_kind(kind, shape, tmp_path):
         np.testing.assert_allclose(samples.sum(-1), 1.0, rtol=1e-5)
     np.testing.assert_allclose(loaded.critic(samples)["critic"], model.critic(samples).numpy(),
                                rtol=1e-5, atol=1e-5)
+
+
+# -- bad and empty inputs, as TF Serving sends them (issue 13) ----------------------------------
+
+def _raw_call(loaded, method: str, inputs: dict):
+    """The SavedModel signature itself (no Python-side checks: what TF Serving runs)."""
+    return loaded._loaded.signatures[method](**{k: tf.constant(v) for k, v in inputs.items()})
+
+
+@pytest.mark.parametrize("name", model_names())
+def test_every_batched_signature_answers_an_empty_batch_with_an_empty_result(registered, name):
+    _, loaded = registered[name]
+    for method in loaded.methods:
+        specs = loaded.input_specs(method)
+        batched = [s for s in specs.values() if s.shape.rank and s.shape[0] is None]
+        if not batched:
+            continue
+        inputs = _example_inputs(specs.values())
+        for spec in batched:
+            inputs[spec.name] = inputs[spec.name][:0]
+        for key, value in _raw_call(loaded, method, inputs).items():
+            assert value.shape[0] == 0, (method, key, value.shape)
+
+
+@pytest.mark.parametrize("name", model_names())
+def test_sample_signature_zero_is_empty_and_negative_is_a_named_error(registered, name):
+    _, loaded = registered[name]
+    images = _raw_call(loaded, "sample", {"num_samples": np.int32(0), "seed": np.int32(0)})
+    assert next(iter(images.values())).shape[0] == 0
+    with pytest.raises(tf.errors.InvalidArgumentError,
+                       match=r"sample expects num_samples int32 \[\] >= 0"):
+        _raw_call(loaded, "sample", {"num_samples": np.int32(-1), "seed": np.int32(0)})
+
+
+@pytest.mark.parametrize("name", model_names())
+def test_a_wrong_image_size_names_the_expected_spec(registered, name):
+    _, loaded = registered[name]
+    method = "log_prob" if "log_prob" in loaded.methods else "critic"
+    with pytest.raises(tf.errors.InvalidArgumentError,
+                       match=rf"{method} expects images uint8 \[None, 4, 4, 1\]; got shape\] "
+                             r"\[2 5 4 1\]"):
+        _raw_call(loaded, method, {"images": np.zeros((2, 5, 4, 1), np.uint8)})

@@ -82,10 +82,28 @@ def signature_table(model: keras.Model) -> SignatureTable:
     return table
 
 
-def _checked(fn: Callable, specs: tuple[tf.TensorSpec, ...]) -> Callable:
-    """Wrap ``fn`` so every input is shape-checked at run time (signatures do not check)."""
+def _spec_text(spec: tf.TensorSpec) -> str:
+    dims = ", ".join("None" if d is None else str(d) for d in spec.shape.as_list())
+    return f"{spec.name} {spec.dtype.name} [{dims}]"
+
+
+def _checked(fn: Callable, specs: tuple[tf.TensorSpec, ...], method: str) -> Callable:
+    """Wrap ``fn`` so every input's shape is checked at run time (signatures check only the
+    rank): a mismatch fails with a message that names the expected spec, e.g. ``log_prob
+    expects images uint8 [None, 28, 28, 1]; got shape [2 5 4 1]``."""
     def wrapper(*args):
-        return fn(*(tf.ensure_shape(a, s.shape) for a, s in zip(args, specs)))
+        checked_args = []
+        for value, spec in zip(args, specs):
+            known = [(i, d) for i, d in enumerate(spec.shape.as_list()) if d is not None]
+            if known:
+                shape = tf.shape(value)
+                ok = tf.reduce_all([tf.equal(shape[i], d) for i, d in known])
+                check = tf.debugging.Assert(ok, [f"{method} expects {_spec_text(spec)}; got shape",
+                                                 shape], summarize=8)
+                with tf.control_dependencies([check]):
+                    value = tf.identity(value)
+            checked_args.append(tf.ensure_shape(value, spec.shape))
+        return fn(*checked_args)
     return wrapper
 
 
@@ -145,7 +163,7 @@ def _build_archive(model: keras.Model, table: SignatureTable) -> keras.export.Ex
     for index, (method, signature) in enumerate(table.items()):
         specs = tuple(signature.inputs)
         # Our own tf.function (autograph on) traced here; ExportArchive's would disable autograph.
-        traced = tf.function(_checked(signature.function, specs), input_signature=specs)
+        traced = tf.function(_checked(signature.function, specs, method), input_signature=specs)
         traced.get_concrete_function()
         archive.add_endpoint(method, traced)
         if index == 0:

@@ -100,9 +100,24 @@ def _log_prob(model) -> Signature:
                      lambda x: _with_bits(model, "log_prob", model.log_prob(x)))
 
 
+def _unless_empty(model, count, draw: Callable[[], tf.Tensor]) -> tf.Tensor:
+    """``draw()``, or an empty batch of the model's data when ``count`` is 0 (TF Serving clients
+    send empty batches; autoregressive samplers cannot draw zero images)."""
+    spec = data_spec(model)
+    return tf.cond(count > 0, draw,
+                   lambda: tf.zeros([0, *spec.shape[1:]], spec.dtype))
+
+
 def _sample(model) -> Signature:
-    return Signature((scalar("num_samples"), scalar("seed")),
-                     lambda n, seed: _data_out(model, "sample", model.sample(n, seed)))
+    def sample(num_samples, seed):
+        check = tf.debugging.assert_non_negative(
+            num_samples, message="sample expects num_samples int32 [] >= 0")
+        with tf.control_dependencies([check]):
+            num_samples = tf.identity(num_samples)
+        return _data_out(model, "sample", _unless_empty(
+            model, num_samples, lambda: model.sample(num_samples, seed)))
+
+    return Signature((scalar("num_samples"), scalar("seed")), sample)
 
 
 def _sample_class(model) -> Signature:
@@ -113,7 +128,9 @@ def _sample_class(model) -> Signature:
                   tf.debugging.assert_less(labels, num_classes, message=(
                       f"sample_class: labels must be < num_classes = {num_classes}"))]
         with tf.control_dependencies(checks):
-            return _data_out(model, "sample_class", model.sample_class(labels, seed))
+            labels = tf.identity(labels)
+        return _data_out(model, "sample_class", _unless_empty(
+            model, tf.size(labels), lambda: model.sample_class(labels, seed)))
 
     labels = tf.TensorSpec([None], tf.int32, name="labels")
     return Signature((labels, scalar("seed")), sample_class)

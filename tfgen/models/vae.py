@@ -147,7 +147,7 @@ class VAE(GenerativeModel):
         """Importance-weighted lower bound on log p(x) with K = ``num_samples``: float32 ``[B]``."""
         q = self.posterior(images)
         batch = tf.shape(images)[0]
-        per_chunk_sample = self.iw_elements_per_image() * batch
+        per_chunk_sample = tf.maximum(self.iw_elements_per_image() * batch, 1)  # batch may be 0
         chunk = tf.maximum(1, self.config.iw_chunk_elements // per_chunk_sample)
 
         def log_weights(num, index):
