@@ -25,7 +25,8 @@ from collections.abc import Callable
 
 import keras
 
-from tfgen.nets import dcgan, resnet, text, toy
+from tfgen.data.sources import toy2d
+from tfgen.nets import dcgan, fixed, resnet, text, toy
 from tfgen.nets.gan_blocks import NORMS, check_choice
 
 
@@ -81,6 +82,10 @@ GENERATORS: dict[str, NetEntry] = {
                            128, "batch", (3,), "the thesis' CIFAR-10 ResNet (appendix B.3)"),
     "text_cnn": _entry(lambda s, d, dim, norm, o: text.text_generator(s, d, dim),
                        512, "none", (2,), "1-D residual CNN to [L, V] softmaxes (§3.5.4)"),
+    **{f"real_plus_noise_{name}": _entry(
+        lambda s, d, dim, norm, o, name=name: fixed.real_plus_noise_generator(name, s, d),
+        0, "none", (1,), f"frozen: {name} training points + N(0, I) (Fig. 3.1a)")
+       for name in toy2d.NAMES},
 }
 
 CRITICS: dict[str, NetEntry] = {

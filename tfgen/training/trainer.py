@@ -16,6 +16,7 @@ import json
 import math
 import os
 import time
+from collections.abc import Sequence
 from typing import Any
 
 import keras
@@ -41,6 +42,7 @@ class TrainConfig:
                                             "value with this probability (Ren et al. 2019's "
                                             "background model for the OOD likelihood ratio)")
     exclude_classes: tuple[int, ...] = field((), "labels removed from train/validation data")
+    train_examples: int = field(0, "train on only the first N training examples (0: all)")
     data_dir: str = field("", "TFDS data directory (empty: TFDS' default)")
     batch_size: int = field(64, "global batch size (split across replicas)")
     train_steps: int = field(1000, "optimizer steps to train for in total")
@@ -96,8 +98,14 @@ def _check_resume_config(path: str, record: dict, resume: bool, has_checkpoints:
 
 
 def train(model_name: str, model_config: dict[str, Any], cfg: TrainConfig,
-          run_name: str | None = None) -> dict[str, Any]:
+          run_name: str | None = None,
+          callbacks: Sequence[keras.callbacks.Callback] = ()) -> dict[str, Any]:
     """Train ``model_name`` with ``model_config`` overrides under ``cfg``.
+
+    ``callbacks`` (e.g. :class:`tfgen.training.measurements.Measurements`, a study measuring
+    along training) run after the step budget and NaN guard and before the checkpointer, so a
+    measurement at step ``s`` is taken before checkpoint ``s`` is written; they see the same
+    resumed step counter, budget and NaN guard as the run.
 
     Returns a dict with ``output_dir``, ``step`` (optimizer steps in total), ``steps_this_run``,
     ``train_seconds`` (wall-clock time inside ``fit``), ``history`` (Keras logs per epoch),
@@ -106,11 +114,11 @@ def train(model_name: str, model_config: dict[str, Any], cfg: TrainConfig,
     """
     keras.utils.set_random_seed(cfg.seed)  # weight init and tf.data's global seed
     with precision_policy(cfg.mixed_precision):
-        return _train(model_name, model_config, cfg, run_name)
+        return _train(model_name, model_config, cfg, run_name, tuple(callbacks))
 
 
 def _train(model_name: str, model_config: dict[str, Any], cfg: TrainConfig,
-           run_name: str | None) -> dict[str, Any]:
+           run_name: str | None, extra_callbacks: tuple) -> dict[str, Any]:
     run_name = run_name or f"{model_name}_{cfg.dataset.replace(':', '_').replace('/', '_')}"
     output_dir = cfg.output_dir or os.path.join("runs", run_name)
     strategy = make_strategy(cfg.strategy, cfg.tpu)
@@ -120,6 +128,8 @@ def _train(model_name: str, model_config: dict[str, Any], cfg: TrainConfig,
 
     options = _data_options(cfg)
     train_ds, spec = data.load(cfg.dataset, "train", **options)
+    if cfg.train_examples > 0:
+        train_ds = train_ds.take(cfg.train_examples)
     val_ds, _ = data.load(cfg.dataset, "validation", **options)
     test_ds, _ = data.load(cfg.dataset, "test", **options)
 
@@ -155,7 +165,7 @@ def _train(model_name: str, model_config: dict[str, Any], cfg: TrainConfig,
 
     guard = NaNGuard()
     callbacks = [
-        TrainingBudget(total, cfg.max_train_seconds), guard,
+        TrainingBudget(total, cfg.max_train_seconds), guard, *extra_callbacks,
         Checkpointer(store, cfg.checkpoint_every, guard),
         keras.callbacks.TensorBoard(os.path.join(output_dir, "tensorboard")),
         ImageGrids(os.path.join(output_dir, "images"),
