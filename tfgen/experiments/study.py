@@ -84,6 +84,28 @@ class StudyConfig:
     verbose: int = field(0, "Keras verbosity of training (0 silent, 1 progress bar, 2 epochs)")
 
 
+@dataclasses.dataclass(frozen=True)
+class LatentModelSizes:
+    """Size fields of the likelihood models, by the models' own names; a field equal to 0 keeps
+    each model's default and applies only to the models whose config has it."""
+
+    latent_dim: int = field(0, "z dimensionality of the latent models (0: model default)")
+    filters: int = field(0, "width of the PixelCNN layers (and the conv VAE's first layer); "
+                            "0: model default")
+    encoder_filters: int = field(0, "PixelVAE encoder/upsampling width (0: default, 32)")
+    kl_warmup_steps: int = field(0, "linear KL warm-up of the latent models (steps)")
+
+
+@dataclasses.dataclass(frozen=True)
+class LikelihoodEvaluation:
+    """How the likelihood of trained models is measured on test images."""
+
+    importance_samples: int = field(100, "K of the importance-weighted NLL bound of latent "
+                                         "models (thesis: 5000)")
+    eval_examples: int = field(1000, "test images evaluated (0: the whole test split)")
+    eval_batch_size: int = field(100, "test images per evaluation batch")
+
+
 C = TypeVar("C", bound=StudyConfig)
 
 
@@ -363,7 +385,7 @@ def save_figure(fig: Figure, path: str, dpi: int = 110) -> str:
     return path
 
 
-__all__ = ["PROFILES", "RunSpec", "Study", "StudyConfig", "TrainedRun", "config_settings",
+__all__ = ["LatentModelSizes", "LikelihoodEvaluation", "PROFILES", "RunSpec", "Study", "StudyConfig", "TrainedRun", "config_settings",
            "load_arrays", "require_labels", "resolve_config", "run_one", "run_study",
            "runs_field", "save_figure", "select_runs", "stored_record", "train_config", "train_run",
            "write_record", "write_text"]

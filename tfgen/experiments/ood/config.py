@@ -14,7 +14,12 @@ from typing import Any
 
 from tfgen.evaluation.ood.likelihood_ratio import DEFAULT_MU
 from tfgen.evaluation.ood.scorers import get_scorer
-from tfgen.experiments.study import StudyConfig, resolve_config
+from tfgen.experiments.study import (
+    LatentModelSizes,
+    LikelihoodEvaluation,
+    StudyConfig,
+    resolve_config,
+)
 from tfgen.models import get_model_class
 from tfgen.utils.config import field
 
@@ -66,7 +71,7 @@ SIZE_FIELDS = ("latent_dim", "filters", "encoder_filters", "ar_layers", "conv_la
 
 
 @dataclasses.dataclass(frozen=True)
-class OODConfig(StudyConfig):
+class OODConfig(StudyConfig, LatentModelSizes, LikelihoodEvaluation):
     """Sizes and choices of a leave-one-class-out run (model-size fields a model lacks are
     ignored)."""
 
@@ -82,21 +87,14 @@ class OODConfig(StudyConfig):
                                             "also stops it)")
     perturb_probability: float = field(DEFAULT_MU, "mu: the background model's per-subpixel "
                                                    "replacement probability")
-    latent_dim: int = field(0, "z size of VAE/PixelVAE (0: model default)")
-    filters: int = field(0, "width of PixelCNN layers / the VAE's first conv (0: default)")
-    encoder_filters: int = field(0, "PixelVAE encoder width (0: default)")
     ar_layers: int = field(0, "PixelCNN / PixelVAE autoregressive layers (0: default)")
     conv_layers: int = field(0, "VAE conv layers in encoder and decoder (0: default, 8)")
     generator_dim: int = field(0, "GAN generator width (0: default)")
     critic_dim: int = field(0, "GAN critic width (0: default)")
-    kl_warmup_steps: int = field(0, "KL warm-up of the latent models (steps)")
     steps_per_epoch: int = field(100000, "steps between the trainer's validation passes")
-    eval_examples: int = field(2000, "test images scored, stratified by class (0: all)")
     reference_examples: int = field(1000, "held-out in-distribution validation images: the first "
                                           "half estimates the entropy, the second bootstraps "
                                           "the typicality threshold")
-    importance_samples: int = field(16, "K of the importance-weighted NLL of latent models")
-    eval_batch_size: int = field(100, "images per scoring batch")
     typicality_batch_size: int = field(10, "M of the batch typicality test")
     typicality_alpha: float = field(0.01, "false-alarm rate of the bootstrapped threshold")
     bootstrap_samples: int = field(1000, "bootstrapped held-out batches for the threshold")

@@ -21,14 +21,21 @@ from typing import Any
 
 from tfgen import data
 from tfgen.evaluation.saved_model import evaluate
-from tfgen.experiments.study import RunSpec, StudyConfig, TrainedRun, runs_field
+from tfgen.experiments.study import (
+    LatentModelSizes,
+    LikelihoodEvaluation,
+    RunSpec,
+    StudyConfig,
+    TrainedRun,
+    runs_field,
+)
 from tfgen.models import get_model_class
 from tfgen.utils.config import field
 from tfgen.utils.images import image_grid, save_png
 
 
 @dataclasses.dataclass(frozen=True)
-class LikelihoodStudyConfig(StudyConfig):
+class LikelihoodStudyConfig(StudyConfig, LatentModelSizes, LikelihoodEvaluation):
     """The fields of every chapter-2 study. Model-size fields equal to 0 keep each model's own
     default and apply only to the models whose config has that field."""
 
@@ -39,16 +46,8 @@ class LikelihoodStudyConfig(StudyConfig):
                                       "checkpoints")
     ar_layers: tuple[int, ...] = field((0, 1, 2, 4), "PixelCNN layer counts: the sweep of "
                                        "nll_vs_layers; other studies use the first >= 1")
-    latent_dim: int = field(0, "z dimensionality of the latent models (0: model default)")
-    filters: int = field(0, "width of the PixelCNN layers (and the conv VAE's first layer); "
-                            "0: model default")
-    encoder_filters: int = field(0, "PixelVAE encoder/upsampling width (0: default, 32)")
     kernel_size: int = field(0, "kernel of the PixelCNN layers after the first (0: default)")
     first_kernel_size: int = field(0, "kernel of the first PixelCNN layer (0: default, 7)")
-    kl_warmup_steps: int = field(0, "linear KL warm-up of the latent models (steps)")
-    importance_samples: int = field(100, "K of the importance-weighted NLL bound (thesis: 5000)")
-    eval_examples: int = field(1000, "test images evaluated (0: the whole test split)")
-    eval_batch_size: int = field(100, "test images per evaluation batch")
     sample_images: int = field(16, "samples drawn from each trained model for a PNG grid (0: "
                                    "none)")
     export: bool = field(True, "export each trained model as a SavedModel and evaluate that "
