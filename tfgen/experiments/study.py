@@ -59,6 +59,8 @@ from matplotlib.figure import Figure
 from tfgen import data
 from tfgen.evaluation.interface import LiveModel, ServingModel
 from tfgen.export import load_exported
+from tfgen.losses import get_loss
+from tfgen.models import get_model_class
 from tfgen.training import TrainConfig, TrainingDivergedError, restore_trained, train
 from tfgen.utils.config import field
 from tfgen.utils.machine import machine_info
@@ -344,7 +346,25 @@ def run_study(study: Study, output_dir: str,
     return to_json(record)
 
 
-# -- data and outputs every study uses ---------------------------------------------------------
+# -- models, data and outputs every study uses -------------------------------------------------
+def sized_config(model: str, cfg: StudyConfig, size_fields: Sequence[str],
+                 **fixed: Any) -> dict[str, Any]:
+    """``model``'s config overrides: the config's non-zero ``size_fields`` that ``model``'s
+    config has (0 keeps the model's default), then ``fixed`` on top."""
+    fields = {f.name for f in dataclasses.fields(get_model_class(model).Config)}
+    config = {name: getattr(cfg, name) for name in size_fields
+              if getattr(cfg, name) and name in fields}
+    config.update(fixed)
+    return config
+
+
+def n_critic(model_config: Mapping[str, Any]) -> int:
+    """Critic minibatches one generator iteration of a ``"gan"`` config consumes (its
+    ``n_critic``, else its loss' default: 5 for wgan-gp/wgan-clip, 1 for dcgan/lsgan)."""
+    return int(model_config.get("n_critic") or get_loss(model_config.get("loss", "wgan-gp"))
+               .n_critic)
+
+
 def require_labels(dataset: str, binarize: bool, what: str) -> None:
     """ValueError unless ``dataset`` is labelled (``what`` names the measurement needing it)."""
     spec = data.get_spec(dataset, binarize=binarize)
@@ -386,6 +406,6 @@ def save_figure(fig: Figure, path: str, dpi: int = 110) -> str:
 
 
 __all__ = ["LatentModelSizes", "LikelihoodEvaluation", "PROFILES", "RunSpec", "Study", "StudyConfig", "TrainedRun", "config_settings",
-           "load_arrays", "require_labels", "resolve_config", "run_one", "run_study",
-           "runs_field", "save_figure", "select_runs", "stored_record", "train_config", "train_run",
+           "load_arrays", "n_critic", "require_labels", "resolve_config", "run_one", "run_study",
+           "runs_field", "save_figure", "select_runs", "sized_config", "stored_record", "train_config", "train_run",
            "write_record", "write_text"]

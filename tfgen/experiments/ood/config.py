@@ -18,9 +18,10 @@ from tfgen.experiments.study import (
     LatentModelSizes,
     LikelihoodEvaluation,
     StudyConfig,
+    n_critic,
     resolve_config,
+    sized_config,
 )
-from tfgen.models import get_model_class
 from tfgen.utils.config import field
 
 
@@ -142,17 +143,9 @@ def batch_size_for(entry: OODModel, cfg: OODConfig) -> int:
     iteration consumes n_critic critic minibatches; WGAN-GP: 5)."""
     if entry.model != "gan":
         return cfg.batch_size
-    from tfgen.losses import get_loss
-
-    n_critic = int(entry.fixed.get("n_critic") or get_loss(entry.fixed.get("loss", "wgan-gp"))
-                   .n_critic)
-    return -(-cfg.batch_size // n_critic) * n_critic
+    return -(-cfg.batch_size // n_critic(entry.fixed)) * n_critic(entry.fixed)
 
 
 def model_config(entry: OODModel, cfg: OODConfig) -> dict[str, Any]:
     """``entry``'s config: the non-zero size fields its model has, then ``entry.fixed``."""
-    fields = {f.name for f in dataclasses.fields(get_model_class(entry.model).Config)}
-    config = {name: getattr(cfg, name) for name in SIZE_FIELDS
-              if getattr(cfg, name) and name in fields}
-    config.update(entry.fixed)
-    return config
+    return sized_config(entry.model, cfg, SIZE_FIELDS, **entry.fixed)

@@ -21,8 +21,7 @@ import keras
 import numpy as np
 
 from tfgen.evaluation.interface import LiveModel
-from tfgen.experiments.study import RunSpec, StudyConfig, TrainedRun, runs_field
-from tfgen.losses import get_loss
+from tfgen.experiments.study import RunSpec, StudyConfig, TrainedRun, n_critic, runs_field
 from tfgen.training.measurements import Measurements, load_points
 from tfgen.utils.config import field
 
@@ -78,10 +77,9 @@ def gan_run(name: str, label: str, cfg: GanStudyConfig, dataset: str, model_conf
             config.setdefault(name_, getattr(cfg, name_))
     if cfg.gp_weight > 0:
         config["gp_weight"] = cfg.gp_weight
-    n_critic = int(config.get("n_critic") or get_loss(config["loss"]).n_critic)
     spe = steps_per_epoch or cfg.train_steps
     return RunSpec(name, label, "gan", config,
-                   train={"dataset": dataset, "batch_size": cfg.batch_size * n_critic,
+                   train={"dataset": dataset, "batch_size": cfg.batch_size * n_critic(config),
                           "steps_per_epoch": spe, "checkpoint_every": spe, **train},
                    tags=dict(tags or {}))
 

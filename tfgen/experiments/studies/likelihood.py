@@ -28,8 +28,8 @@ from tfgen.experiments.study import (
     StudyConfig,
     TrainedRun,
     runs_field,
+    sized_config,
 )
-from tfgen.models import get_model_class
 from tfgen.utils.config import field
 from tfgen.utils.images import image_grid, save_png
 
@@ -79,12 +79,8 @@ SIZE_FIELDS = ("latent_dim", "filters", "encoder_filters", "kernel_size", "first
 
 
 def model_config(model: str, cfg: LikelihoodStudyConfig, **fixed: Any) -> dict[str, Any]:
-    """The config's non-zero size fields that ``model``'s config has, then ``fixed`` on top."""
-    fields = {f.name for f in dataclasses.fields(get_model_class(model).Config)}
-    config = {name: getattr(cfg, name) for name in SIZE_FIELDS
-              if getattr(cfg, name) and name in fields}
-    config.update(fixed)
-    return config
+    """The config's non-zero :data:`SIZE_FIELDS` that ``model``'s config has, then ``fixed``."""
+    return sized_config(model, cfg, SIZE_FIELDS, **fixed)
 
 
 def pixelcnn_layers(cfg: LikelihoodStudyConfig) -> int:
