@@ -27,8 +27,9 @@ class Measurements(keras.callbacks.Callback):
       points: the measured points so far (the file's content), in step order.
 
     ``train_seconds`` is wall-clock time inside ``fit`` without the time spent measuring, summed
-    over every resumed part of the run; ``log_keys`` copies those Keras logs of the step (running
-    means over the current epoch, e.g. ``critic_loss``) into each point.
+    over every resumed part of the run; the trainer keeps measuring time off its
+    ``max_train_seconds`` budget too (``not_charged``). ``log_keys`` copies those Keras logs of
+    the step (running means over the current epoch, e.g. ``critic_loss``) into each point.
     """
 
     def __init__(self, path: str, every: int, measure: Callable[[keras.Model], dict[str, Any]],
@@ -37,6 +38,8 @@ class Measurements(keras.callbacks.Callback):
         self.path, self.every, self.measure = path, max(1, int(every)), measure
         self.log_keys = tuple(log_keys)
         self.points: list[dict[str, Any]] = []
+        #: Set by :func:`tfgen.training.train`: keeps seconds off the wall-clock budget.
+        self.not_charged: Callable[[float], None] = lambda seconds: None
         self._offset = self._began = self._excluded = 0.0
 
     def _step(self) -> int:
@@ -63,7 +66,9 @@ class Measurements(keras.callbacks.Callback):
                  **self.measure(self.model)}
         self.points.append(to_json(point))
         write_json(self.path, self.points)
-        self._excluded += time.monotonic() - began
+        spent = time.monotonic() - began
+        self._excluded += spent
+        self.not_charged(spent)
 
     def on_train_batch_end(self, batch, logs=None):
         if self._step() % self.every == 0:

@@ -105,7 +105,9 @@ def train(model_name: str, model_config: dict[str, Any], cfg: TrainConfig,
     ``callbacks`` (e.g. :class:`tfgen.training.measurements.Measurements`, a study measuring
     along training) run after the step budget and NaN guard and before the checkpointer, so a
     measurement at step ``s`` is taken before checkpoint ``s`` is written; they see the same
-    resumed step counter, budget and NaN guard as the run.
+    resumed step counter, budget and NaN guard as the run. A callback with a ``not_charged``
+    attribute gets a function ``not_charged(seconds)`` that keeps time it spends (measuring)
+    off the ``max_train_seconds`` budget.
 
     Returns a dict with ``output_dir``, ``step`` (optimizer steps in total), ``steps_this_run``,
     ``train_seconds`` (wall-clock time inside ``fit``), ``history`` (Keras logs per epoch),
@@ -163,9 +165,17 @@ def _train(model_name: str, model_config: dict[str, Any], cfg: TrainConfig,
     test_pipe = data.make_pipeline(test_ds.take(eval_examples), cfg.batch_size, training=False)
     reference = next(iter(val_ds.batch(16)))[0].numpy()  # images for reconstruction grids
 
-    guard = NaNGuard()
+    guard, budget = NaNGuard(), TrainingBudget(total, cfg.max_train_seconds)
+
+    def not_charged(seconds: float) -> None:
+        if budget.started is not None:  # the budget's clock starts after the first batch
+            budget.started += seconds
+
+    for callback in extra_callbacks:
+        if hasattr(callback, "not_charged"):
+            callback.not_charged = not_charged
     callbacks = [
-        TrainingBudget(total, cfg.max_train_seconds), guard, *extra_callbacks,
+        budget, guard, *extra_callbacks,
         Checkpointer(store, cfg.checkpoint_every, guard),
         keras.callbacks.TensorBoard(os.path.join(output_dir, "tensorboard")),
         ImageGrids(os.path.join(output_dir, "images"),
