@@ -405,7 +405,8 @@ def save_figure(fig: Figure, path: str, dpi: int = 110) -> str:
     return path
 
 
-__all__ = ["LatentModelSizes", "LikelihoodEvaluation", "PROFILES", "RunSpec", "Study", "StudyConfig", "TrainedRun", "config_settings",
-           "load_arrays", "n_critic", "require_labels", "resolve_config", "run_one", "run_study",
-           "runs_field", "save_figure", "select_runs", "sized_config", "stored_record", "train_config", "train_run",
-           "write_record", "write_text"]
+__all__ = ["LatentModelSizes", "LikelihoodEvaluation", "PROFILES", "RunSpec", "Study",
+           "StudyConfig", "TrainedRun", "config_settings", "load_arrays", "n_critic",
+           "require_labels", "resolve_config", "run_one", "run_study", "runs_field",
+           "save_figure", "select_runs", "sized_config", "stored_record", "train_config",
+           "train_run", "write_record", "write_text"]

@@ -3,7 +3,8 @@
 :class:`OODConfig` holds every size and choice (one ``train/ood.py`` flag per field); it is a
 :class:`tfgen.experiments.study.StudyConfig` with the studies' field names and profiles: CPU-sized
 defaults on Fashion-MNIST (``cpu``), the thesis' sizes on MNIST (``full``, Table 4.1; the default
-with a GPU) or tiny ``smoke`` sizes for tests, and fields given explicitly override the profile. :data:`OOD_MODELS` names the models a run can include.
+with a GPU) or tiny ``smoke`` sizes for tests, and fields given explicitly override the profile.
+:data:`OOD_MODELS` names the models a run can include.
 """
 
 from __future__ import annotations

@@ -1,9 +1,9 @@
 """Table 2.1: test NLL of VAE, PixelCNN, Gated PixelCNN and three PixelVAE variants.
 
 Every model trains on ``dataset`` (binarized Fashion-MNIST at the cpu profile; ``full`` uses the
-thesis' binarized MNIST, elsewhere its numbers are a reference, not a target) and is evaluated on the test split: the
-PixelCNNs exactly, the latent-variable models with the importance-weighted bound with
-``importance_samples`` samples per image (thesis: 5000) and the ELBO. The PixelCNN baselines have
+thesis' binarized MNIST, elsewhere its numbers are a reference, not a target) and is evaluated
+on the test split: the PixelCNNs exactly, the latent-variable models with the importance-weighted
+bound with ``importance_samples`` samples per image (thesis: 5000) and the ELBO. The PixelCNN baselines have
 ``pixelcnn_layers`` layers; the PixelVAEs the first ``L >= 1`` of ``ar_layers``. Writes
 ``nll_table.md`` (Markdown) and ``nll_table.png`` (a bar chart) next to the JSON.
 """
