@@ -10,6 +10,7 @@ same curve: points after the restored step are dropped (they will be measured ag
 from __future__ import annotations
 
 import json
+import math
 import os
 import time
 from collections.abc import Callable, Sequence
@@ -59,6 +60,8 @@ class Measurements(keras.callbacks.Callback):
         step = self._step()
         if self.points and self.points[-1]["step"] == step:
             return
+        if not math.isfinite(float((logs or {}).get("loss", 0.0))):
+            return  # a diverged step: the NaN guard stops the run, nothing to measure
         began = time.monotonic()
         point = {"step": step,
                  "train_seconds": self._offset + began - self._began - self._excluded,
