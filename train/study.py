@@ -12,12 +12,14 @@ Each study has one config (``tfgen.experiments.studies``); each of its fields is
 flag the chosen study does not have is an error that lists the study's fields. ``--profile``
 picks the study's CPU-sized defaults, its thesis-sized ``full`` settings on the thesis' data
 (default when a GPU is visible) or ``smoke`` sizes; flags given override the profile.
-``--resume`` reuses finished runs and continues interrupted ones from their checkpoints. Writes
+``--resume`` reuses finished runs and continues interrupted ones from their checkpoints (the
+defaults ``--helpfull`` shows are the configs'; each study's profile sets its own). Writes
 ``OUTPUT_DIR/STUDY.json`` and the study's figures, and prints a short JSON summary on stdout.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import sys
@@ -47,8 +49,16 @@ def define_cli_flags(flag_values: flags.FlagValues = flags.FLAGS) -> None:
                         f"{OUTPUT_ROOT}/<study>)", flag_values=flag_values)
     flags.DEFINE_bool("list", False, "print the studies and their descriptions, then exit",
                       flag_values=flag_values)
+    helps: dict[str, dict[str, list[str]]] = {}
     for config in CONFIGS:
         define_flags(config, flag_values)
+    for name in study_names():
+        for f in dataclasses.fields(STUDIES[name].config):
+            helps.setdefault(f.name, {}).setdefault(f.metadata["help"], []).append(name)
+    for name, texts in helps.items():  # a field some studies describe differently
+        if len(texts) > 1:
+            flag_values[name].help = " | ".join(f"{', '.join(owners)}: {text}"
+                                                for text, owners in texts.items())
 
 
 def _summary(record: dict, output_dir: str) -> dict:
