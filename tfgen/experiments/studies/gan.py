@@ -61,7 +61,7 @@ class GanStudyConfig(StudyConfig):
 
 
 #: Seconds-long sizes that only check the plumbing (tests, "does it run"); the study's own
-#: smoke values add to these.
+#: smoke values (fewer data sets, losses, architectures) add to these.
 SMOKE: Mapping[str, Any] = {"train_steps": 4, "batch_size": 8, "critic_dim": 8}
 
 

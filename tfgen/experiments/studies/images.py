@@ -284,7 +284,8 @@ STUDIES = (
                "batch_size": 32, "generator_dim": 32, "critic_dim": 32},
           full={**_WIDE, "datasets": ("cifar10",), "train_steps": 20000, "eval_every": 1000,
                 "num_samples": 5000},
-          smoke=_SMOKE, measure=_curve_measure, callbacks=gan.curve(_score_now)),
+          smoke={**_SMOKE, "losses": ("wgan-gp", "dcgan")}, measure=_curve_measure,
+          callbacks=gan.curve(_score_now)),
     Study("critic_overfitting",
           "WGAN-GP trained on only 1000 training images (cpu: Fashion-MNIST; full: MNIST): the "
           "critic's loss on its training images vs held-out images along training (the gap "
@@ -314,6 +315,7 @@ STUDIES = (
                                   "dcgan/dcgan/none", "gated/gated", "tanh/tanh",
                                   "resnet/resnet"),
                 "train_steps": 20000, "num_samples": 5000},
-          smoke={k: v for k, v in _SMOKE.items() if k != "eval_every"},
+          smoke={**{k: v for k, v in _SMOKE.items() if k != "eval_every"},
+                 "architectures": ("dcgan/dcgan", "mlp/dcgan")},
           measure=_robustness_measure, keep_failed=True),
 )

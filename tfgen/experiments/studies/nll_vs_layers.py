@@ -95,4 +95,4 @@ STUDY = Study(
     report, cpu={**likelihood.CPU, "ar_layers": (0, 1, 2, 4)},
     full={**likelihood.FULL, "importance_samples": 1000,
           "ar_layers": (0, 1, 2, 3, 4, 6, 8, 12, 16, 20)},
-    smoke=likelihood.SMOKE, measure=likelihood.measure)
+    smoke={**likelihood.SMOKE, "ar_layers": (0, 1)}, measure=likelihood.measure)

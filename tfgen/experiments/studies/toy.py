@@ -289,7 +289,7 @@ STUDIES = (
           cpu={"losses": ("wgan-clip", "wgan-gp"), "train_steps": 1500, "batch_size": 256,
                "critic_dim": 256, "learning_rate": 1e-3},
           full={"train_steps": 20000, "critic_dim": 512, "learning_rate": 1e-4},
-          smoke=gan.SMOKE, measure=_surface_measure,
+          smoke={**gan.SMOKE, "datasets": ("8gaussians",)}, measure=_surface_measure,
           callbacks=gan.curve(lambda model, cfg: {}, _surface_every, ("critic_loss",))),
     Study("gradient_norms",
           "Fig. 3.1b: 12-layer ReLU MLP generator and critic on swissroll, clipping c in {0.1, "
@@ -300,7 +300,8 @@ STUDIES = (
                "generator_dim": 128, "critic_dim": 128},
           full={"train_steps": 2000, "generator_dim": 512, "critic_dim": 512,
                 "batch_size": 256},
-          smoke={**gan.SMOKE, "generator_dim": 8, "mlp_layers": 3, "latent_dim": 8},
+          smoke={**gan.SMOKE, "generator_dim": 8, "mlp_layers": 3, "latent_dim": 8,
+                 "clip_values": (0.01,)},
           measure=_norm_measure),
     Study("mode_coverage",
           "Modes covered and % high-quality samples (within 3 std of a mode) of 2 500 samples on "
@@ -317,6 +318,7 @@ STUDIES = (
                "lr_decay": True, "gp_weight": 0.1},
           full={"train_steps": 100000, "generator_dim": 512, "critic_dim": 512,
                 "learning_rate": 1e-4},
-          smoke={**gan.SMOKE, "generator_dim": 8, "latent_dim": 8, "num_samples": 64},
+          smoke={**gan.SMOKE, "generator_dim": 8, "latent_dim": 8, "num_samples": 64,
+                 "datasets": ("8gaussians",), "losses": ("wgan-gp", "dcgan")},
           measure=_coverage_measure),
 )
