@@ -34,15 +34,12 @@ import time
 
 from absl import app, flags
 
+from tfgen import data
+from tfgen.evaluation.interface import LiveModel
 from tfgen.evaluation.saved_model import evaluate
 from tfgen.experiments import get_experiment
+from tfgen.training import TrainConfig, restore_trained, train
 from tfgen.utils.records import write_json
-from tfgen.experiments.studies.runs import (
-    InMemoryModel,
-    first_test_batches,
-    restore_checkpoint,
-)
-from tfgen.training import TrainConfig, train
 from tfgen.utils.machine import machine_info
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -111,11 +108,12 @@ def main(argv):
     for experiment in experiments:
         run = runs[experiment.name]
         start = time.monotonic()
-        model = restore_checkpoint(experiment.model, experiment.model_config, dataset,
-                                   os.path.join(scratch, experiment.name), seed=0)
-        metrics = evaluate(InMemoryModel(model),
-                           first_test_batches(dataset, FLAGS.eval_examples,
-                                              FLAGS.eval_batch_size, 0),
+        model = restore_trained(experiment.model, dict(experiment.model_config),
+                                data.get_spec(dataset), os.path.join(scratch, experiment.name))
+        test, _ = data.load(dataset, "test", seed=0)
+        batches = data.make_pipeline(test.take(FLAGS.eval_examples), FLAGS.eval_batch_size,
+                                     training=False, cache=False).as_numpy_iterator()
+        metrics = evaluate(LiveModel(model), batches,
                            importance_samples=FLAGS.importance_samples, seed=0)
         run.update(metrics, parameters=int(model.count_params()),
                    steps_per_second=run["step"] / max(run["train_seconds"], 1e-9),

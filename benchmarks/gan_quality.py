@@ -26,9 +26,9 @@ import os
 
 from absl import app, flags
 
-from tfgen.experiments.studies_gan import run_study
-from tfgen.experiments.studies_gan.common import write_json
+from tfgen.experiments.studies import run_study
 from tfgen.utils.machine import machine_info
+from tfgen.utils.records import write_json
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 flags.DEFINE_float("budget_seconds", 300.0, "training seconds per run")
@@ -46,7 +46,8 @@ FLAGS = flags.FLAGS
 
 
 def _image_part(scratch: str) -> dict:
-    budget = {"max_seconds": FLAGS.budget_seconds, "steps": 10**9, "profile": FLAGS.profile}
+    budget = {"max_train_seconds": FLAGS.budget_seconds, "train_steps": 10**9,
+              "profile": FLAGS.profile}
     images = run_study("score_vs_time", os.path.join(scratch, "images"), {
         **budget, "datasets": (FLAGS.dataset,), "losses": tuple(FLAGS.losses),
         "num_samples": FLAGS.num_samples, "eval_every": FLAGS.eval_every})
@@ -64,7 +65,7 @@ def _image_part(scratch: str) -> dict:
 
 def _toy_part(scratch: str) -> dict:
     toy = run_study("mode_coverage", os.path.join(scratch, "toy"), {
-        "profile": FLAGS.profile, "steps": FLAGS.toy_steps, "datasets": ("25gaussians",),
+        "profile": FLAGS.profile, "train_steps": FLAGS.toy_steps, "datasets": ("25gaussians",),
         "losses": tuple(FLAGS.toy_losses)})
     return {
         "toy_25gaussians": {key: {k: run[k] for k in ("modes_covered", "num_modes",

@@ -111,7 +111,7 @@ def main(argv):
         "classes": tuple(int(c) for c in FLAGS.classes),
         "max_train_seconds": FLAGS.budget_seconds,
         "background_seconds": FLAGS.background_seconds,
-        "test_examples": FLAGS.test_examples, "reference_examples": FLAGS.reference_examples,
+        "eval_examples": FLAGS.test_examples, "reference_examples": FLAGS.reference_examples,
         "importance_samples": FLAGS.importance_samples, "resume": True}
     began = datetime.datetime.now(datetime.UTC)
     dropped = []

@@ -14,8 +14,11 @@ Score any data set against a trained export (same metrics; the OOD set is the po
       --in_dataset=binarized_fashion_mnist --out_dataset=npz:/path/my_images.npz --binarize
 
 Every ``OODConfig`` field is a flag (``--scorers``, ``--max_train_seconds``,
-``--importance_samples``, ``--test_examples``, ...). Writes ``OUTPUT_DIR/<name>.json``, ``.md``
-and ``.png`` (leave-one-class-out) and prints a JSON summary on stdout.
+``--importance_samples``, ``--eval_examples``, ...), with the studies' names, profiles and resume
+rule (``tfgen.experiments.study``). A flag the chosen mode does not read is an error listing the
+mode's settings: the scoring flags (``--in_dataset``, ...) need ``--saved_model``, and scoring an
+export reads only the scoring fields. Writes ``OUTPUT_DIR/<name>.json``, ``.md`` and ``.png``
+(leave-one-class-out) and prints a JSON summary on stdout.
 """
 
 from __future__ import annotations
@@ -29,52 +32,81 @@ from absl import app, flags
 from tfgen.data import DataNotFoundError
 from tfgen.experiments.ood import OODConfig, resolve, run_protocol, score_datasets
 from tfgen.training import TrainingDivergedError
-from tfgen.utils.config import define_flags, overrides_from_flags
+from tfgen.utils.config import (
+    check_given_flags,
+    config_field_names,
+    define_flags,
+    overrides_from_flags,
+)
+from tfgen.utils.records import write_json
 
-flags.DEFINE_string("output_dir", "", "where to write (empty: runs/ood/<dataset>)")
-flags.DEFINE_string("name", "", "prefix of the summary files (empty: ood_<dataset>)")
-flags.DEFINE_string("saved_model", "", "score --in_dataset vs --out_dataset with this export "
-                                       "instead of running leave-one-class-out")
-flags.DEFINE_string("background_saved_model", "", "likelihood-ratio background export "
-                                                  "(with --saved_model)")
-flags.DEFINE_string("in_dataset", "", "in-distribution data set (registry name, npz:PATH, "
-                                      "folder:PATH)")
-flags.DEFINE_string("out_dataset", "", "out-of-distribution data set (same forms)")
-flags.DEFINE_string("in_split", "test", "split of --in_dataset scored")
-flags.DEFINE_string("out_split", "test", "split of --out_dataset scored")
-flags.DEFINE_string("reference_split", "validation", "split of --in_dataset giving the "
-                                                     "typicality reference")
-flags.DEFINE_bool("binarize", False, "binarize every set (exports of binarized-data models)")
-define_flags(OODConfig)
-FLAGS = flags.FLAGS
+#: Flags of scoring an export (``--saved_model``), besides the OODConfig fields it reads.
+SCORING_FLAGS = ("background_saved_model", "in_dataset", "out_dataset", "in_split", "out_split",
+                 "reference_split", "binarize")
+#: The OODConfig fields that scoring an export reads.
+SCORING_FIELDS = ("profile", "scorers", "eval_examples", "reference_examples",
+                  "importance_samples", "eval_batch_size", "typicality_batch_size",
+                  "typicality_alpha", "bootstrap_samples", "seed")
 
 
-def _score_export(cfg: OODConfig) -> dict:
-    if not (FLAGS.in_dataset and FLAGS.out_dataset):
+def define_cli_flags(flag_values: flags.FlagValues = flags.FLAGS) -> None:
+    """The command's flags: the scoring mode's, the summary's and every OODConfig field."""
+    for name, default, text in (
+            ("output_dir", "", "where to write (empty: runs/ood/<dataset>)"),
+            ("name", "", "prefix of the summary files (empty: ood_<dataset>)"),
+            ("saved_model", "", "score --in_dataset vs --out_dataset with this export instead "
+                                "of running leave-one-class-out"),
+            ("background_saved_model", "", "likelihood-ratio background export (with "
+                                           "--saved_model)"),
+            ("in_dataset", "", "in-distribution data set (registry name, npz:PATH, "
+                               "folder:PATH)"),
+            ("out_dataset", "", "out-of-distribution data set (same forms)"),
+            ("in_split", "test", "split of --in_dataset scored"),
+            ("out_split", "test", "split of --out_dataset scored"),
+            ("reference_split", "validation", "split of --in_dataset giving the typicality "
+                                              "reference")):
+        flags.DEFINE_string(name, default, text, flag_values=flag_values)
+    flags.DEFINE_bool("binarize", False, "binarize every set (exports of binarized-data models)",
+                      flag_values=flag_values)
+    define_flags(OODConfig, flag_values)
+
+
+def check_mode_flags(flag_values: flags.FlagValues) -> None:
+    """Refuse flags the chosen mode (leave-one-class-out, or scoring an export) does not read."""
+    fields = config_field_names(OODConfig)
+    if flag_values.saved_model:
+        check_given_flags((*SCORING_FIELDS, *SCORING_FLAGS), fields,
+                          "scoring an export (--saved_model)", flag_values)
+    else:
+        check_given_flags(fields, SCORING_FLAGS, "leave-one-class-out (no --saved_model)",
+                          flag_values)
+
+
+def _score_export(cfg: OODConfig, fv: flags.FlagValues) -> dict:
+    if not (fv.in_dataset and fv.out_dataset):
         raise ValueError("--saved_model needs --in_dataset and --out_dataset")
-    result = score_datasets(FLAGS.saved_model, FLAGS.in_dataset, FLAGS.out_dataset, cfg,
-                            background_saved_model=FLAGS.background_saved_model,
-                            binarize=FLAGS.binarize, in_split=FLAGS.in_split,
-                            out_split=FLAGS.out_split, reference_split=FLAGS.reference_split)
-    if FLAGS.output_dir:
-        from tfgen.utils.records import write_json
-        path = os.path.join(FLAGS.output_dir, f"{FLAGS.name or 'ood_saved_model'}.json")
+    result = score_datasets(fv.saved_model, fv.in_dataset, fv.out_dataset, cfg,
+                            background_saved_model=fv.background_saved_model,
+                            binarize=fv.binarize, in_split=fv.in_split, out_split=fv.out_split,
+                            reference_split=fv.reference_split)
+    if fv.output_dir:
+        path = os.path.join(fv.output_dir, f"{fv.name or 'ood_saved_model'}.json")
         write_json(path, result)
         result["json"] = path
     return result
 
 
-def main(argv):
-    if len(argv) > 1:
-        raise app.UsageError(f"unexpected arguments: {argv[1:]}")
+def run(fv: flags.FlagValues = flags.FLAGS) -> int:
+    """The command on parsed flags ``fv``; returns the exit status."""
     try:
-        cfg = resolve(overrides_from_flags(OODConfig))
-        if FLAGS.saved_model:
-            print(json.dumps(_score_export(cfg), indent=2))
+        check_mode_flags(fv)
+        cfg = resolve(overrides_from_flags(OODConfig, fv))
+        if fv.saved_model:
+            print(json.dumps(_score_export(cfg, fv), indent=2))
             return 0
-        output_dir = FLAGS.output_dir or os.path.join("runs", "ood", cfg.dataset.replace(
+        output_dir = fv.output_dir or os.path.join("runs", "ood", cfg.dataset.replace(
             ":", "_").replace("/", "_"))
-        summary = run_protocol(cfg, output_dir, FLAGS.name)
+        summary = run_protocol(cfg, output_dir, fv.name)
     except (ValueError, FileNotFoundError, FileExistsError, DataNotFoundError,
             TrainingDivergedError) as err:
         print(f"error: {err}", file=sys.stderr)
@@ -88,5 +120,12 @@ def main(argv):
     return 0
 
 
+def main(argv):
+    if len(argv) > 1:
+        raise app.UsageError(f"unexpected arguments: {argv[1:]}")
+    return run(flags.FLAGS)
+
+
 if __name__ == "__main__":
+    define_cli_flags()
     app.run(main)

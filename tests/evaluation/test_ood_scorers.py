@@ -9,12 +9,13 @@ import tensorflow as tf
 
 from tfgen.data.transforms import perturb_pixels
 from tfgen.evaluation.ood import (
-    ScoringModel,
     applicable_scorers,
     complexity,
     compute_quantities,
     detection_metrics,
     get_scorer,
+    nll,
+    quantities_of,
     reference_compressors,
     reference_statistics,
     score,
@@ -56,8 +57,7 @@ class CriticFake(BernoulliFake):
 
     methods = ("critic", "sample")
 
-    def call(self, method, images):
-        assert method == "critic"
+    def critic(self, images):
         return {"critic": self.log_prob(images)["log_prob"] / 784.0 + 0.3}
 
 
@@ -175,11 +175,11 @@ def test_registry_errors_and_applicability(images):
     model, critic = BernoulliFake(images["train"]), CriticFake(images["train"])
     assert "likelihood_ratio" not in applicable_scorers(model)
     assert applicable_scorers(critic) == ["critic"]
-    assert ScoringModel(critic).quantities == ("critic",)
+    assert quantities_of(critic) == ("critic",)
     with pytest.raises(ValueError, match="background model"):
         compute_quantities(model, images["test"][:4], ["background_nll"])
     with pytest.raises(ValueError, match="no likelihood"):
-        ScoringModel(critic).nll(images["test"][:4], 1, 0)
+        nll(critic, images["test"][:4], 1, 0)
     with pytest.raises(ValueError, match="expected uint8 images"):
         compute_quantities(model, images["test"][:4, :14], ["nll"])
     with pytest.raises(ValueError, match="needs"):

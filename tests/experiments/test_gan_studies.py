@@ -1,21 +1,18 @@
-"""Each chapter-3 study at a tiny size: outputs exist, numbers are sane, the CLI runs."""
+"""Each chapter-3 study at a tiny size through the one runner: outputs exist, numbers are sane,
+the trainer's resume continues a study's run (and its measurements) from its checkpoint."""
 
 from __future__ import annotations
 
 import json
 import math
 import os
-import subprocess
-import sys
 
-import numpy as np
 import pytest
+from absl import flags
 
-from tfgen.experiments import studies_gan
-from tfgen.experiments.studies_gan import run_study
-from tfgen.experiments.studies_gan.images import parse_architecture
-
-ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+from conftest import is_png
+from tfgen.experiments.studies import get_study, run_study, study_names
+from tfgen.experiments.studies.images import parse_architecture
 
 
 def _finite_numbers(obj) -> bool:
@@ -30,53 +27,38 @@ def _read(out, name):
     with open(os.path.join(out, f"{name}.json")) as f:
         record = json.load(f)
     for figure in record["results"]["figures"]:
-        with open(os.path.join(out, figure), "rb") as f:
-            assert f.read(8) == b"\x89PNG\r\n\x1a\n"
+        assert is_png(os.path.join(out, figure))
     return record
 
 
-@pytest.fixture
-def image_npz(tmp_path, monkeypatch):
-    """A 28x28 three-class image set (bright rows / columns / corner on noise) and a private
-    classifier cache."""
-    monkeypatch.setenv("TFGEN_CACHE_DIR", str(tmp_path / "cache"))
-    rng = np.random.default_rng(0)
-
-    def make(n):
-        y = rng.integers(0, 3, n)
-        x = rng.integers(0, 60, (n, 28, 28, 1)).astype(np.uint8)
-        x[y == 0, 8:14, :, 0] = 220
-        x[y == 1, :, 8:14, 0] = 220
-        x[y == 2, 16:, 16:, 0] = 220
-        return x, y
-
-    x, y = make(400)
-    xt, yt = make(100)
-    path = tmp_path / "img.npz"
-    np.savez(path, x=x, y=y, x_test=xt, y_test=yt)
-    return f"npz:{path}"
+def _trained(out, run):
+    """The trainer's result of a study run (``step``, ``steps_this_run``)."""
+    with open(os.path.join(out, "runs", run, "metrics.json")) as f:
+        return json.load(f)
 
 
 # -- registry and config ----------------------------------------------------------------------
-def test_registry_lists_the_chapter3_studies():
-    assert set(studies_gan.study_names()) >= {
-        "toy_value_surfaces", "gradient_norms", "mode_coverage", "score_vs_time",
-        "critic_overfitting", "architecture_robustness"}
+def test_registry_lists_every_study():
+    assert set(study_names()) == {
+        "nll_vs_layers", "latent_2d", "nll_table", "toy_value_surfaces", "gradient_norms",
+        "mode_coverage", "score_vs_time", "critic_overfitting", "architecture_robustness",
+        "text_gan"}
     with pytest.raises(ValueError, match="valid names"):
-        studies_gan.get_study("nope")
+        get_study("nope")
 
 
 def test_profiles_and_overrides():
-    study = studies_gan.get_study("mode_coverage")
-    cpu, full = study.config({"profile": "cpu"}), study.config({"profile": "full"})
+    study = get_study("mode_coverage")
+    cpu, full = study.resolve({"profile": "cpu"}), study.resolve({"profile": "full"})
     assert cpu.profile == "cpu" and full.profile == "full"
-    assert full.steps > cpu.steps and cpu.losses == ("wgan-gp", "wgan-clip", "dcgan", "lsgan")
-    smoke = study.config({"profile": "smoke", "steps": 7})
-    assert smoke.steps == 7 and smoke.dim == 8
-    with pytest.raises(ValueError, match="unknown study config fields"):
-        study.config({"stepz": 3})
+    assert full.train_steps > cpu.train_steps
+    assert cpu.losses == ("wgan-gp", "wgan-clip", "dcgan", "lsgan")
+    smoke = study.resolve({"profile": "smoke", "train_steps": 7})
+    assert smoke.train_steps == 7 and smoke.generator_dim == 8
+    with pytest.raises(ValueError, match="unknown ModeCoverageConfig fields.*'steps'"):
+        study.resolve({"steps": 3})  # the former name of train_steps
     with pytest.raises(ValueError, match="unknown profile"):
-        study.config({"profile": "huge"})
+        study.resolve({"profile": "huge"})
 
 
 def test_parse_architecture():
@@ -86,39 +68,87 @@ def test_parse_architecture():
         parse_architecture("dcgan")
 
 
+def test_a_run_trains_with_batch_m_times_n_critic():
+    cfg = get_study("mode_coverage").resolve({"profile": "cpu", "batch_size": 64})
+    runs = {r.tags["loss"]: r for r in get_study("mode_coverage").runs(cfg)}
+    assert runs["wgan-gp"].train["batch_size"] == 64 * 5  # the thesis' m = 64, n_critic = 5
+    assert runs["dcgan"].train["batch_size"] == 64
+
+
 # -- toy studies ------------------------------------------------------------------------------
 def test_toy_value_surfaces(tmp_path):
     out = str(tmp_path)
     run_study("toy_value_surfaces", out, {"profile": "smoke", "datasets": ("8gaussians",),
-                                          "steps": 40, "dim": 32, "batch_size": 64})
+                                          "train_steps": 40, "critic_dim": 32, "batch_size": 64})
     record = _read(out, "toy_value_surfaces")
     runs = record["results"]["runs"]
     assert set(runs) == {"wgan-clip/8gaussians", "wgan-gp/8gaussians"}
     assert _finite_numbers(runs)
     clip, gp = runs["wgan-clip/8gaussians"], runs["wgan-gp/8gaussians"]
+    assert clip["step"] == gp["step"] == 40  # critic iterations (the generator is frozen)
     # Clipping (c = 0.01) keeps the critic's gradient far below 1; the penalty pulls it to 1.
     assert clip["gradient_norm_interpolates_mean"] < 0.05
     assert gp["gradient_norm_interpolates_mean"] > 0.6  # unpenalized, this critic reaches ~0.4
     # A fresh critic has gradient norm ~0, so its first loss is about λ (0 − 1)² = 10.
-    assert gp["critic_loss_curve"][0] > 5 and len(gp["critic_loss_curve"]) >= 2
+    assert gp["critic_loss_curve"][0] > 5 and len(gp["critic_loss_curve"]) == 40
+    assert gp["wasserstein_estimate"] > clip["wasserstein_estimate"]
 
 
 def test_gradient_norms(tmp_path):
     out = str(tmp_path)
-    run_study("gradient_norms", out, {"profile": "smoke", "steps": 3, "dim": 16,
-                                      "batch_size": 16, "clip_values": (0.1, 0.001)})
+    run_study("gradient_norms", out, {"profile": "smoke", "train_steps": 3,
+                                      "generator_dim": 16, "critic_dim": 16, "batch_size": 16,
+                                      "clip_values": (0.1, 0.001), "losses": ("wgan-clip",)})
     results = _read(out, "gradient_norms")["results"]
     runs = results["runs"]
-    assert set(runs) == {"wgan-clip c=0.1", "wgan-clip c=0.001", "wgan-gp"}
+    assert set(runs) == {"wgan-clip c=0.1", "wgan-clip c=0.001"}  # no penalty run asked for
     layers = results["hidden_layers"] + 1  # hidden layers and the output layer
     for entry in runs.values():
-        assert len(entry["gradient_norms"]) == layers
+        assert len(entry["gradient_norms"]) == layers and entry["steps"] == 3
         assert all(n > 0 and math.isfinite(n) for n in entry["gradient_norms"])
     # A tiny clip value makes gradients vanish towards the input, far more than c = 0.1.
     assert runs["wgan-clip c=0.001"]["input_to_output_norm_ratio"] < 1e-3 * runs[
         "wgan-clip c=0.1"]["input_to_output_norm_ratio"]
     assert runs["wgan-clip c=0.001"]["fraction_of_weights_at_clip"] > 0.5
     assert len(results["figures"]) == 2
+
+
+def test_mode_coverage_through_the_cli_and_resumed_with_more_steps(tmp_path, cli):
+    """gan_study's documented command (train/study.py's runner); then --resume with more steps
+    continues each run from its checkpoint instead of training from step 0."""
+    out = str(tmp_path / "cli")
+    args = ["--study=mode_coverage", "--profile=smoke", "--datasets=8gaussians",
+            "--losses=wgan-gp,dcgan", "--num_samples=200", "--lr_decay=false",
+            f"--output_dir={out}"]  # no decay: its length would change the model config
+    status, summary, err = cli("study", *args, "--train_steps=2")
+    assert status == 0, err[-2000:]
+    assert summary["profile"] == "smoke" and summary["figures"] == ["mode_coverage.png"]
+    record = _read(out, "mode_coverage")
+    assert record["config"]["datasets"] == ["8gaussians"]
+    runs = record["results"]["runs"]
+    assert set(runs) == {"wgan-gp/8gaussians", "dcgan/8gaussians"}
+    for entry in runs.values():
+        assert 0 <= entry["modes_covered"] <= entry["num_modes"] == 8
+        assert 0.0 <= entry["high_quality_percent"] <= 100.0
+        assert entry["num_samples"] == 200 and entry["steps"] == 2
+
+    status, _, err = cli("study", *args, "--train_steps=4", "--resume",
+                         "--runs=wgan-gp__8gaussians")
+    assert status == 0, err[-2000:]
+    trained = _trained(out, "wgan-gp__8gaussians")
+    assert (trained["step"], trained["steps_this_run"]) == (4, 2)  # restored at step 2
+    (entry,) = _read(out, "mode_coverage")["results"]["runs"].values()
+    assert entry["steps"] == 4 and entry["num_samples"] == 200
+
+
+def test_unknown_and_foreign_study_flags_are_refused(cli, tmp_path):
+    status, _, err = cli("study", "--study=mode_coverage", "--ar_layers=2",
+                         f"--output_dir={tmp_path}")
+    assert status == 1
+    assert "study 'mode_coverage' has no setting --ar_layers" in err
+    assert "train_steps" in err and "num_samples" in err  # its settings are listed
+    with pytest.raises(flags.UnrecognizedFlagError, match="steps"):
+        cli("study", "--study=mode_coverage", "--steps=4")  # renamed: --train_steps
 
 
 # -- image studies ----------------------------------------------------------------------------
@@ -138,54 +168,46 @@ def test_score_vs_time(tmp_path, image_npz):
     assert results["final"]["wgan-gp"]["frechet_distance"] > results["fd_real_train"]
 
 
-def test_critic_overfitting(tmp_path, image_npz):
+def test_critic_overfitting_resumed_continues_its_curve(tmp_path, image_npz):
+    """Measurements along training survive an interrupted run: the resumed run restores step 2
+    from its checkpoint, keeps the point measured there and adds the later ones."""
     out = str(tmp_path / "out")
-    run_study("critic_overfitting", out, {"profile": "smoke", "datasets": (image_npz,)})
+    settings = {"profile": "smoke", "datasets": (image_npz,), "train_steps": 2}
+    run_study("critic_overfitting", out, settings)
+    first = _read(out, "critic_overfitting")["results"]["curve"]
+    assert [p["generator_iterations"] for p in first] == [2]
+    run_study("critic_overfitting", out, {**settings, "train_steps": 6, "resume": True})
     results = _read(out, "critic_overfitting")["results"]
     assert results["train_examples"] == 64
-    assert len(results["curve"]) == 2 and _finite_numbers(results["curve"])
+    curve = results["curve"]
+    assert [p["generator_iterations"] for p in curve] == [2, 4, 6]
+    assert curve[0] == first[0]  # the point before the interruption, kept
+    assert curve[2]["train_seconds"] > curve[1]["train_seconds"] > curve[0]["train_seconds"]
+    assert _trained(out, "wgan-gp")["steps_this_run"] == 4  # continued from checkpoint 2
+    assert _finite_numbers(curve)
     assert results["final_gap_held_out_minus_train"] == pytest.approx(
-        results["curve"][-1]["critic_loss_held_out"] - results["curve"][-1]["critic_loss_train"])
+        curve[-1]["critic_loss_held_out"] - curve[-1]["critic_loss_train"])
 
 
 def test_architecture_robustness(tmp_path, image_npz):
     out = str(tmp_path / "out")
     run_study("architecture_robustness", out, {
-        "profile": "smoke", "datasets": (image_npz,), "steps": 2,
-        "architectures": ("dcgan/dcgan", "mlp/dcgan", "nonexistent/dcgan"),
-        "losses": ("wgan-gp",)})
+        "profile": "smoke", "datasets": (image_npz,), "train_steps": 2,
+        "architectures": ("mlp/dcgan", "nonexistent/dcgan"), "losses": ("wgan-gp",)})
     results = _read(out, "architecture_robustness")["results"]
     table = results["table"]
-    for key in ("dcgan/dcgan|wgan-gp", "mlp/dcgan|wgan-gp"):
-        assert table[key]["steps"] == 2 and table[key]["frechet_distance"] >= 0
-        assert os.path.exists(os.path.join(out, table[key]["grid"]))
+    entry = table["mlp/dcgan|wgan-gp"]
+    assert entry["step"] == 2 and entry["frechet_distance"] >= 0
+    assert is_png(os.path.join(out, entry["grid"]))
     assert "nonexistent" in table["nonexistent/dcgan|wgan-gp"]["error"]
-    assert "| mlp/dcgan |" in results["fd_table_markdown"]
-
-
-# -- command line -----------------------------------------------------------------------------
-def test_mode_coverage_through_the_cli(tmp_path):
-    out = str(tmp_path / "cli")
-    proc = subprocess.run(
-        [sys.executable, os.path.join(ROOT, "train", "gan_study.py"), "--study=mode_coverage",
-         "--profile=smoke", "--datasets=8gaussians", "--losses=wgan-gp,dcgan",
-         "--num_samples=200", f"--output_dir={out}"], capture_output=True, text=True,
-        check=False, timeout=300)
-    assert proc.returncode == 0, proc.stderr[-2000:]
-    summary = json.loads(proc.stdout)
-    assert summary["profile"] == "smoke" and summary["figures"] == ["mode_coverage.png"]
-    record = _read(out, "mode_coverage")
-    assert record["config"]["datasets"] == ["8gaussians"]
-    runs = record["results"]["runs"]
-    assert set(runs) == {"wgan-gp/8gaussians", "dcgan/8gaussians"}
-    for entry in runs.values():
-        assert 0 <= entry["modes_covered"] <= entry["num_modes"] == 8
-        assert 0.0 <= entry["high_quality_percent"] <= 100.0
-        assert entry["num_samples"] == 200 and entry["steps"] == 4
+    assert "| mlp/dcgan | " in results["fd_table_markdown"]
+    assert "| nonexistent/dcgan | n/a |" in results["fd_table_markdown"]
 
 
 # -- text -------------------------------------------------------------------------------------
 def test_text_gan(tmp_path):
+    import numpy as np
+
     corpus = tmp_path / "corpus.txt"
     rng = np.random.default_rng(0)
     words = ["the", "cat", "sat", "on", "a", "mat", "dog", "ran"]

@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 
 from tfgen import data
+from tfgen.experiments import study
 from tfgen.experiments.ood import (
     get_ood_model,
     model_config,
@@ -31,11 +32,11 @@ def run(tmp_path_factory):
                    "train_steps": 15, "steps_per_epoch": 15, "background": True,
                    "export": False, "resume": True})
     calls = []
-    real_train = protocol.train
+    real_train = study.train
 
-    def spy(model, config, train_cfg, run_name=None):
+    def spy(model, config, train_cfg, run_name=None, callbacks=()):
         calls.append(train_cfg)
-        return real_train(model, config, train_cfg, run_name)
+        return real_train(model, config, train_cfg, run_name, callbacks)
 
     perturbed = []  # the trainer's pipeline traces the perturbation once per run that uses it
     real_perturb = data.transforms.perturb_pixels
@@ -45,7 +46,7 @@ def run(tmp_path_factory):
         return real_perturb(images, probability, seed)
 
     mp = pytest.MonkeyPatch()
-    mp.setattr(protocol, "train", spy)
+    mp.setattr(study, "train", spy)
     mp.setattr(data.transforms, "perturb_pixels", perturb_spy)
     try:
         summary = run_protocol(cfg, out, "ood_test")
@@ -105,7 +106,7 @@ def test_resume_trains_nothing(run, monkeypatch):
     def fail(*args, **kwargs):
         raise AssertionError("resume retrained a finished (model, class) pair")
 
-    monkeypatch.setattr(protocol, "train", fail)
+    monkeypatch.setattr(study, "train", fail)
     again = run_protocol(run["cfg"], run["out"], "ood_test")
     assert again["models"] == run["summary"]["models"]
 
@@ -122,7 +123,7 @@ def test_resume_rescores_a_record_missing_scorers_without_training(run, monkeypa
         json.dump(old, f)
     assert protocol.missing_scorers(old, run["cfg"]) == ["complexity_typicality_webp",
                                                          "likelihood_ratio"]
-    monkeypatch.setattr(protocol, "train", lambda *a, **k: pytest.fail("retrained"))
+    monkeypatch.setattr(study, "train", lambda *a, **k: pytest.fail("retrained"))
     again = run_protocol(run["cfg"], run["out"], "ood_test")
     record = next(r for r in again["records"] if r["held_out"] == 5)
     assert set(record["scorers"]) == set(full["scorers"])
@@ -150,7 +151,7 @@ def test_npz_ood_set_scored_through_a_saved_model(run, tmp_path):
     noise = rng.integers(180, 256, (60, 28, 28), dtype=np.uint8)  # all on once binarized
     path = tmp_path / "bright.npz"
     np.savez(path, x=noise, x_test=noise)
-    cfg = resolve({"profile": "smoke", "test_examples": 100, "reference_examples": 40})
+    cfg = resolve({"profile": "smoke", "eval_examples": 100, "reference_examples": 40})
     result = score_datasets(export, "fashion_mnist", f"npz:{path}", cfg, binarize=True)
     assert (result["in_count"], result["out_count"]) == (100, 60)
     assert set(result["scorers"]) == {"nll", "complexity_png", "complexity_webp", "typicality",
@@ -162,6 +163,23 @@ def test_npz_ood_set_scored_through_a_saved_model(run, tmp_path):
     np.savez(small, x=noise[:, :14, :14], x_test=noise[:, :14, :14])
     with pytest.raises(ValueError, match="models images"):
         score_datasets(export, "fashion_mnist", f"npz:{small}", cfg)
+
+
+def test_profiles_select_the_thesis_data_only_at_full_size():
+    assert resolve({"profile": "full"}).dataset == "mnist"  # Table 4.1
+    assert resolve({"profile": "cpu"}).dataset == "fashion_mnist"  # offline
+    with pytest.raises(ValueError, match="unknown OODConfig fields.*'test_examples'"):
+        resolve({"test_examples": 100})  # renamed eval_examples, as in every study
+
+
+def test_command_line_refuses_flags_of_the_other_mode(cli, tmp_path):
+    status, _, err = cli("ood", "--in_dataset=mnist", f"--output_dir={tmp_path}")
+    assert status == 1 and "leave-one-class-out (no --saved_model) has no setting " \
+        "--in_dataset" in err and "eval_examples" in err
+    status, _, err = cli("ood", "--saved_model=x", "--in_dataset=mnist", "--out_dataset=mnist",
+                         "--models=vae")
+    assert status == 1 and "scoring an export (--saved_model) has no setting --models" in err
+    assert not os.listdir(tmp_path)
 
 
 def test_unknown_names_list_the_valid_ones():

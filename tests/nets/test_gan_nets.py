@@ -139,12 +139,14 @@ def test_unknown_names_and_wrong_shapes_list_valid_choices():
                        str(critic_names()).replace("[", r"\[").replace("]", r"\]")):
         make_critic("x", (32, 32, 3))
     with pytest.raises(ValueError, match=r"does not take points data \(shape \(2,\)\); "
-                                         r"generators for points data: \['mlp', 'toy_mlp'\]"):
+                                         r"generators for points data: \['mlp', "
+                                         r"'real_plus_noise_25gaussians', "):
         make_generator("dcgan", (2,), 8, data_kind="points")
     with pytest.raises(ValueError, match=r"Unknown normalization 'group'; valid names: \['batch'"):
         make_critic("dcgan", (32, 32, 3), 1, NetOptions(norm="group"))
     assert {"toy_mlp", "mlp", "dcgan", "dcgan_const", "gated", "tanh", "resnet",
-            "resnet_cifar", "text_cnn"} == set(generator_names())
+            "resnet_cifar", "text_cnn", "real_plus_noise_8gaussians",
+            "real_plus_noise_25gaussians", "real_plus_noise_swissroll"} == set(generator_names())
 
 
 def test_mlp_layers_sets_the_hidden_layers_of_the_mlp_nets():

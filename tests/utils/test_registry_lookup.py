@@ -1,6 +1,6 @@
 import pytest
 
-from tfgen.experiments import studies, studies_gan
+from tfgen.experiments import studies
 from tfgen.experiments.registry import get_experiment
 from tfgen.models.registry import get_model_class
 from tfgen.utils.registry import lookup
@@ -14,8 +14,7 @@ def test_lookup_returns_the_entry_and_lists_valid_names_otherwise():
 
 
 @pytest.mark.parametrize("get, kind", [(get_experiment, "experiment"), (get_model_class, "model"),
-                                       (studies.get_study, "study"),
-                                       (studies_gan.get_study, "study")])
+                                       (studies.get_study, "study")])
 def test_registries_use_the_shared_lookup(get, kind):
     with pytest.raises(ValueError, match=rf"Unknown {kind} 'nope'; valid names: \["):
         get("nope")

@@ -20,17 +20,19 @@ import numpy as np
 import tensorflow as tf
 
 from tfgen import data
+from tfgen.evaluation.interface import ServingModel, as_serving_model
 from tfgen.export import load_exported
 
 IW, LOG_PROB = "importance_weighted_log_prob", "log_prob"
 
 
-def evaluate(model, batches: Iterable, *, importance_samples: int = 100, seed: int = 0,
+def evaluate(model: ServingModel, batches: Iterable, *, importance_samples: int = 100, seed: int = 0,
              max_examples: int | None = None, progress: keras.utils.Progbar | None = None) -> dict:
-    """Mean likelihood metrics of an ``ExportedModel`` over batches.
+    """Mean likelihood metrics of a trained model over batches.
 
     Args:
-      model: a ``tfgen.export.ExportedModel``.
+      model: a :class:`~tfgen.evaluation.interface.ServingModel` (a loaded SavedModel, or a live
+        model, which is wrapped in a ``LiveModel``).
       batches: uint8 ``[B, H, W, C]`` image batches, or ``(images, labels)`` tuples.
       importance_samples: K for the ``importance_weighted_log_prob`` signature.
       seed: the noise seeds of batch i are the i-th draw of ``numpy.random.default_rng(seed)``.
@@ -41,6 +43,7 @@ def evaluate(model, batches: Iterable, *, importance_samples: int = 100, seed: i
       "nll_estimator", "importance_samples"}`` (see the module docstring; ELBO terms None for
       models without ``elbo``).
     """
+    model = as_serving_model(model)
     estimator = IW if IW in model.methods else LOG_PROB if LOG_PROB in model.methods else None
     if estimator is None:
         raise ValueError(f"the SavedModel at {model.path} has no {IW!r} or {LOG_PROB!r} "

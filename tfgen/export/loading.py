@@ -3,7 +3,9 @@
 ``load_exported(path)`` returns an ``ExportedModel`` whose methods mirror the signatures
 (see ``tfgen.export.saved_model``): each checks its inputs against the signature's own specs,
 raising ``ValueError`` that names the expected spec and what it got, then returns the signature's
-outputs as a dict of numpy arrays.
+outputs as a dict of numpy arrays. ``ExportedModel`` is a
+:class:`tfgen.evaluation.interface.ServingModel`, the interface every measurement calls (a live
+model answers it through ``tfgen.evaluation.interface.LiveModel``).
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from typing import Any
 import numpy as np
 import tensorflow as tf
 
+from tfgen.evaluation.interface import ServingModel
 from tfgen.export.saved_model import ASSETS_EXTRA, CONFIG_FILENAME, numeric_versions
 
 _INT32 = np.iinfo(np.int32)
@@ -38,8 +41,8 @@ def _resolve(path: str) -> str:
                             "directories)")
 
 
-class ExportedModel:
-    """A loaded tfgen SavedModel.
+class ExportedModel(ServingModel):
+    """A loaded tfgen SavedModel, answering :class:`~tfgen.evaluation.interface.ServingModel`.
 
     Attributes:
       path: the SavedModel directory (a version directory).

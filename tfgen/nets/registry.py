@@ -25,8 +25,9 @@ from collections.abc import Callable
 
 import keras
 
+from tfgen.data.sources import toy2d
 from tfgen.data.spec import IMAGE, POINTS, TEXT, check_kind
-from tfgen.nets import dcgan, resnet, text, toy
+from tfgen.nets import dcgan, fixed, resnet, text, toy
 from tfgen.nets.gan_blocks import NORMS
 from tfgen.utils.registry import check_name, lookup
 
@@ -84,6 +85,10 @@ GENERATORS: dict[str, NetEntry] = {
                            128, "batch", (IMAGE,), "the thesis' CIFAR-10 ResNet (appendix B.3)"),
     "text_cnn": _entry(lambda s, d, dim, norm, o, k: text.text_generator(s, d, dim),
                        512, "none", (TEXT,), "1-D residual CNN to [L, V] softmaxes (§3.5.4)"),
+    **{f"real_plus_noise_{name}": _entry(
+        lambda s, d, dim, norm, o, k, name=name: fixed.real_plus_noise_generator(name, s, d),
+        0, "none", (POINTS,), f"frozen: {name} training points + N(0, I) (Fig. 3.1a)")
+       for name in toy2d.NAMES},
 }
 
 CRITICS: dict[str, NetEntry] = {

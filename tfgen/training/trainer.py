@@ -16,6 +16,7 @@ import json
 import math
 import os
 import time
+from collections.abc import Sequence
 from typing import Any
 
 import keras
@@ -41,6 +42,7 @@ class TrainConfig:
                                             "value with this probability (Ren et al. 2019's "
                                             "background model for the OOD likelihood ratio)")
     exclude_classes: tuple[int, ...] = field((), "labels removed from train/validation data")
+    train_examples: int = field(0, "train on only the first N training examples (0: all)")
     data_dir: str = field("", "TFDS data directory (empty: TFDS' default)")
     batch_size: int = field(0, "global batch size, split across replicas (0: the model's "
                                "default: 64; a GAN's n_critic x 64, one generator iteration)")
@@ -133,8 +135,16 @@ def resolve_batch_size(model_name: str, model_config: dict[str, Any],
 
 
 def train(model_name: str, model_config: dict[str, Any], cfg: TrainConfig,
-          run_name: str | None = None) -> dict[str, Any]:
+          run_name: str | None = None,
+          callbacks: Sequence[keras.callbacks.Callback] = ()) -> dict[str, Any]:
     """Train ``model_name`` with ``model_config`` overrides under ``cfg``.
+
+    ``callbacks`` (e.g. :class:`tfgen.training.measurements.Measurements`, a study measuring
+    along training) run after the step budget and NaN guard and before the checkpointer, so a
+    measurement at step ``s`` is taken before checkpoint ``s`` is written; they see the same
+    resumed step counter, budget and NaN guard as the run. A callback with a ``not_charged``
+    attribute gets a function ``not_charged(seconds)`` that keeps time it spends (measuring)
+    off the ``max_train_seconds`` budget.
 
     Returns a dict with ``output_dir``, ``step`` (optimizer steps in total), ``steps_this_run``,
     ``train_seconds`` (wall-clock time inside ``fit``), ``history`` (Keras logs per epoch),
@@ -144,11 +154,11 @@ def train(model_name: str, model_config: dict[str, Any], cfg: TrainConfig,
     cfg = resolve_batch_size(model_name, model_config, cfg)
     keras.utils.set_random_seed(cfg.seed)  # weight init and tf.data's global seed
     with precision_policy(cfg.mixed_precision):
-        return _train(model_name, model_config, cfg, run_name)
+        return _train(model_name, model_config, cfg, run_name, tuple(callbacks))
 
 
 def _train(model_name: str, model_config: dict[str, Any], cfg: TrainConfig,
-           run_name: str | None) -> dict[str, Any]:
+           run_name: str | None, extra_callbacks: tuple) -> dict[str, Any]:
     run_name = run_name or f"{model_name}_{cfg.dataset.replace(':', '_').replace('/', '_')}"
     output_dir = cfg.output_dir or os.path.join("runs", run_name)
     strategy = make_strategy(cfg.strategy, cfg.tpu)
@@ -158,6 +168,8 @@ def _train(model_name: str, model_config: dict[str, Any], cfg: TrainConfig,
 
     options = _data_options(cfg)
     train_ds, spec = data.load(cfg.dataset, "train", **options)
+    if cfg.train_examples > 0:
+        train_ds = train_ds.take(cfg.train_examples)
     val_ds, _ = data.load(cfg.dataset, "validation", **options)
     test_ds, _ = data.load(cfg.dataset, "test", **options)
 
@@ -191,9 +203,17 @@ def _train(model_name: str, model_config: dict[str, Any], cfg: TrainConfig,
     test_pipe = data.make_pipeline(test_ds.take(eval_examples), cfg.batch_size, training=False)
     reference = next(iter(val_ds.batch(16)))[0].numpy()  # images for reconstruction grids
 
-    guard = NaNGuard()
+    guard, budget = NaNGuard(), TrainingBudget(total, cfg.max_train_seconds)
+
+    def not_charged(seconds: float) -> None:
+        if budget.started is not None:  # the budget's clock starts after the first batch
+            budget.started += seconds
+
+    for callback in extra_callbacks:
+        if hasattr(callback, "not_charged"):
+            callback.not_charged = not_charged
     callbacks = [
-        TrainingBudget(total, cfg.max_train_seconds), guard,
+        budget, guard, *extra_callbacks,
         Checkpointer(store, cfg.checkpoint_every, guard),
         keras.callbacks.TensorBoard(os.path.join(output_dir, "tensorboard")),
         ImageGrids(os.path.join(output_dir, "images"),

@@ -23,8 +23,8 @@ plus *reference* statistics of held-out in-distribution images (:func:`reference
 | complexity_typicality_png / _webp | abs(S - mu_S) / sigma_S, reference std devs (two-sided S) | nll, *_bits, centre, scale |
 | likelihood_ratio | NLL - NLL_background, nats (Ren et al. 2019) | nll, background_nll |
 
-Scorers work on a live :class:`tfgen.models.GenerativeModel` and on a loaded SavedModel
-(:func:`tfgen.export.load_exported`) alike.
+Scorers call the models through :class:`tfgen.evaluation.interface.ServingModel`: a loaded
+SavedModel (:func:`tfgen.export.load_exported`) or a live model (wrapped in a ``LiveModel``).
 """
 
 from __future__ import annotations
@@ -34,72 +34,37 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
 import numpy as np
-import tensorflow as tf
 
+from tfgen.evaluation.interface import ServingModel, as_serving_model
 from tfgen.evaluation.ood import complexity, likelihood_ratio, typicality
-from tfgen.models.base import GenerativeModel
 
 IW, LOG_PROB, CRITIC = "importance_weighted_log_prob", "log_prob", "critic"
 
 
-class ScoringModel:
-    """A live model or an ``ExportedModel`` behind two numpy verbs: ``nll`` and ``critic``.
+def quantities_of(model: ServingModel) -> tuple[str, ...]:
+    """Which of ``("nll", "critic")`` ``model`` provides."""
+    methods = model.methods
+    return tuple(q for q, ok in (("nll", IW in methods or LOG_PROB in methods),
+                                 ("critic", CRITIC in methods)) if ok)
 
-    Attributes:
-      methods: the model's public verbs (``serving_methods`` or the SavedModel's signatures).
-      image_shape: ``(H, W, C)``.
-      quantities: which of ``("nll", "critic")`` the model provides.
-    """
 
-    def __init__(self, model: Any):
-        if isinstance(model, ScoringModel):
-            model = model.model
-        self.model = model
-        self.live = isinstance(model, GenerativeModel)
-        self.methods = tuple(model.serving_methods if self.live else model.methods)
-        self.image_shape = tuple(model.image_shape)
-        self.quantities = tuple(q for q, ok in (("nll", IW in self.methods or LOG_PROB in
-                                                 self.methods),
-                                                ("critic", CRITIC in self.methods)) if ok)
-        self._functions: dict[str, Callable] = {}
+def nll(model: ServingModel, images: np.ndarray, importance_samples: int,
+        seed: int) -> np.ndarray:
+    """uint8 ``[B, H, W, C]`` -> float64 ``[B]``, -log p(x) in nats per image (the IW bound with
+    ``importance_samples`` samples when the model is latent)."""
+    if "nll" not in quantities_of(model):
+        raise ValueError(f"{model!r} has no likelihood ({IW!r} or {LOG_PROB!r}); its verbs: "
+                         f"{list(model.methods)}")
+    out = (model.importance_weighted_log_prob(images, importance_samples, seed)
+           if IW in model.methods else model.log_prob(images))
+    return -np.asarray(out["log_prob"], np.float64)
 
-    def _live(self, method: str) -> Callable:
-        if method not in self._functions:
-            self._functions[method] = tf.function(getattr(self.model, method),
-                                                  reduce_retracing=True)
-        return self._functions[method]
 
-    def nll(self, images: np.ndarray, importance_samples: int, seed: int) -> np.ndarray:
-        """uint8 ``[B, H, W, C]`` -> float64 ``[B]``, -log p(x) in nats per image (the IW bound
-        with ``importance_samples`` samples when the model is latent)."""
-        if "nll" not in self.quantities:
-            raise ValueError(f"{self!r} has no likelihood ({IW!r} or {LOG_PROB!r}); its verbs: "
-                             f"{list(self.methods)}")
-        images = tf.convert_to_tensor(images, tf.uint8)
-        if IW in self.methods:
-            if self.live:
-                log_prob = self._live(IW)(images, tf.constant(importance_samples, tf.int32),
-                                          tf.constant(seed, tf.int32)).numpy()
-            else:
-                log_prob = self.model.importance_weighted_log_prob(
-                    images, importance_samples, seed)["log_prob"]
-        else:
-            log_prob = (self._live(LOG_PROB)(images).numpy() if self.live
-                        else self.model.log_prob(images)["log_prob"])
-        return -np.asarray(log_prob, np.float64)
-
-    def critic(self, images: np.ndarray) -> np.ndarray:
-        """uint8 ``[B, H, W, C]`` -> float64 ``[B]``: the raw critic value / logit."""
-        if "critic" not in self.quantities:
-            raise ValueError(f"{self!r} has no critic; its verbs: {list(self.methods)}")
-        images = tf.convert_to_tensor(images, tf.uint8)
-        out = (self._live(CRITIC)(images).numpy() if self.live
-               else self.model.call(CRITIC, images=images)["critic"])
-        return np.asarray(out, np.float64)
-
-    def __repr__(self) -> str:
-        kind = type(self.model).__name__ if self.live else getattr(self.model, "path", "?")
-        return f"ScoringModel({kind}, image_shape={self.image_shape})"
+def critic(model: ServingModel, images: np.ndarray) -> np.ndarray:
+    """uint8 ``[B, H, W, C]`` -> float64 ``[B]``: the raw critic value / logit."""
+    if "critic" not in quantities_of(model):
+        raise ValueError(f"{model!r} has no critic; its verbs: {list(model.methods)}")
+    return np.asarray(model.critic(images)["critic"], np.float64)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -166,7 +131,7 @@ def applicable_scorers(model: Any, has_background: bool = False,
                        names: Sequence[str] = ()) -> list[str]:
     """The scorers among ``names`` (empty: all) whose quantities ``model`` can provide (the
     likelihood ratio only ``has_background``). Unknown names raise a ValueError."""
-    provided = set(ScoringModel(model).quantities) | {"png_bits", "webp_bits"}
+    provided = set(quantities_of(as_serving_model(model))) | {"png_bits", "webp_bits"}
     if has_background:
         provided.add("background_nll")
     chosen = [get_scorer(n).name for n in names] if names else scorer_names()
@@ -191,19 +156,20 @@ def compute_quantities(model: Any, images: np.ndarray, needs: Iterable[str], *,
     if unknown:
         raise ValueError(f"unknown quantities {unknown}; valid: {list(QUANTITIES)}")
     images = np.asarray(images)
-    scoring = ScoringModel(model)
-    if images.dtype != np.uint8 or tuple(images.shape[1:]) != scoring.image_shape:
-        raise ValueError(f"expected uint8 images [N, {', '.join(map(str, scoring.image_shape))}]"
+    model = as_serving_model(model)
+    if images.dtype != np.uint8 or tuple(images.shape[1:]) != model.image_shape:
+        raise ValueError(f"expected uint8 images [N, {', '.join(map(str, model.image_shape))}]"
                          f"; got {images.dtype} {list(images.shape)}")
     if "background_nll" in needs and background is None:
         raise ValueError("the likelihood ratio needs a background model; none was given")
-    models = {"nll": scoring, "background_nll": ScoringModel(background) if background else None}
+    models = {"nll": model,
+              "background_nll": as_serving_model(background) if background else None}
     out: dict[str, list[np.ndarray]] = {name: [] for name in needs}
     for index, batch in _batches(images, batch_size):
         for name in needs & {"nll", "background_nll"}:
-            out[name].append(models[name].nll(batch, importance_samples, seed + index))
+            out[name].append(nll(models[name], batch, importance_samples, seed + index))
         if "critic" in needs:
-            out["critic"].append(scoring.critic(batch))
+            out["critic"].append(critic(model, batch))
         for compressor in ("png", "webp"):
             if f"{compressor}_bits" in needs:
                 out[f"{compressor}_bits"].append(complexity.compressed_bits(batch, compressor))
@@ -227,7 +193,8 @@ def reference_statistics(model: Any, heldout_images: np.ndarray, *, importance_s
     ``complexity_<c>_centre`` and ``complexity_<c>_scale`` (mean and std of the input-complexity
     score S over all N images, bits per image). ``{}`` for a model without a likelihood.
     """
-    if "nll" not in ScoringModel(model).quantities:
+    model = as_serving_model(model)
+    if "nll" not in quantities_of(model):
         return {}
     if len(heldout_images) < 2:
         raise ValueError(f"need at least 2 held-out images; got {len(heldout_images)}")

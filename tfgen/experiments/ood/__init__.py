@@ -18,13 +18,13 @@ from tfgen.experiments.ood.config import (
 from tfgen.experiments.ood.protocol import (
     class_names,
     evaluate_scores,
-    load_arrays,
     run_class,
     run_protocol,
     score_datasets,
     stratified_indices,
     summarize_records,
 )
+from tfgen.experiments.study import load_arrays
 
 __all__ = ["OOD_MODELS", "OODConfig", "OODModel", "class_names", "evaluate_scores",
            "get_ood_model", "load_arrays", "model_config", "ood_model_names", "resolve",

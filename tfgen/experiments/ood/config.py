@@ -1,9 +1,10 @@
 """The leave-one-class-out protocol as data: its models and its configuration.
 
-:class:`OODConfig` holds every size and choice (one ``train/ood.py`` flag per field); profiles
-(:mod:`tfgen.experiments.profiles`) pick CPU-sized defaults (``cpu``), the thesis' sizes (``full``,
-the default with a GPU) or tiny ``smoke`` sizes for tests, and fields given explicitly override
-the profile. :data:`OOD_MODELS` names the models a run can include.
+:class:`OODConfig` holds every size and choice (one ``train/ood.py`` flag per field); it is a
+:class:`tfgen.experiments.study.StudyConfig` with the studies' field names and profiles: CPU-sized
+defaults on Fashion-MNIST (``cpu``), the thesis' sizes on MNIST (``full``, Table 4.1; the default
+with a GPU) or tiny ``smoke`` sizes for tests, and fields given explicitly override the profile.
+:data:`OOD_MODELS` names the models a run can include.
 """
 
 from __future__ import annotations
@@ -14,8 +15,14 @@ from typing import Any
 
 from tfgen.evaluation.ood.likelihood_ratio import DEFAULT_MU
 from tfgen.evaluation.ood.scorers import get_scorer
-from tfgen.experiments.profiles import resolve_profile_config
-from tfgen.models import get_model_class
+from tfgen.experiments.study import (
+    LatentModelSizes,
+    LikelihoodEvaluation,
+    StudyConfig,
+    n_critic,
+    resolve_config,
+    sized_config,
+)
 from tfgen.utils.config import field
 
 
@@ -66,19 +73,15 @@ SIZE_FIELDS = ("latent_dim", "filters", "encoder_filters", "ar_layers", "conv_la
 
 
 @dataclasses.dataclass(frozen=True)
-class OODConfig:
-    """Sizes and choices of a leave-one-class-out run (fields a model lacks are ignored)."""
+class OODConfig(StudyConfig, LatentModelSizes, LikelihoodEvaluation):
+    """Sizes and choices of a leave-one-class-out run (model-size fields a model lacks are
+    ignored)."""
 
-    profile: str = field("auto", "cpu | full | smoke | auto (full when a GPU is visible)")
     dataset: str = field("fashion_mnist", "labelled 8-bit dataset; a class is held out at a time")
     models: tuple[str, ...] = field(("vae", "pixelcnn", "pixelvae", "dcgan"),
                                     f"models to train and score; any of {ood_model_names()}")
     classes: tuple[int, ...] = field((), "held-out classes to run (empty: all)")
     scorers: tuple[str, ...] = field((), "scorers to compute (empty: every one that applies)")
-    train_steps: int = field(100000, "optimizer steps per model (max_train_seconds also stops)")
-    max_train_seconds: float = field(60.0, "wall-clock training budget per model, counted from "
-                                           "the end of the first train batch, so graph tracing "
-                                           "is not charged (0: none)")
     background: bool = field(True, "train a likelihood-ratio background model per likelihood "
                                    "model and class (the likelihood_ratio scorer)")
     background_seconds: float = field(30.0, "wall-clock budget of each background model, from "
@@ -86,66 +89,53 @@ class OODConfig:
                                             "also stops it)")
     perturb_probability: float = field(DEFAULT_MU, "mu: the background model's per-subpixel "
                                                    "replacement probability")
-    batch_size: int = field(64, "training batch size")
-    learning_rate: float = field(0.0, "learning rate (0: each model's default)")
-    latent_dim: int = field(0, "z size of VAE/PixelVAE (0: model default)")
-    filters: int = field(0, "width of PixelCNN layers / the VAE's first conv (0: default)")
-    encoder_filters: int = field(0, "PixelVAE encoder width (0: default)")
     ar_layers: int = field(0, "PixelCNN / PixelVAE autoregressive layers (0: default)")
     conv_layers: int = field(0, "VAE conv layers in encoder and decoder (0: default, 8)")
     generator_dim: int = field(0, "GAN generator width (0: default)")
     critic_dim: int = field(0, "GAN critic width (0: default)")
-    kl_warmup_steps: int = field(0, "KL warm-up of the latent models (steps)")
     steps_per_epoch: int = field(100000, "steps between the trainer's validation passes")
-    test_examples: int = field(2000, "test images scored, stratified by class (0: all)")
     reference_examples: int = field(1000, "held-out in-distribution validation images: the first "
                                           "half estimates the entropy, the second bootstraps "
                                           "the typicality threshold")
-    importance_samples: int = field(16, "K of the importance-weighted NLL of latent models")
-    score_batch_size: int = field(100, "images per scoring batch")
     typicality_batch_size: int = field(10, "M of the batch typicality test")
     typicality_alpha: float = field(0.01, "false-alarm rate of the bootstrapped threshold")
     bootstrap_samples: int = field(1000, "bootstrapped held-out batches for the threshold")
     export: bool = field(False, "export each model and score the SavedModel (else the live "
                                 "model restored from its checkpoint)")
-    resume: bool = field(False, "skip (model, class) pairs whose record matches the settings, "
-                                "and continue interrupted trainings")
-    seed: int = field(0, "seed of data order, initialization, test subset and scoring noise")
-    verbose: int = field(0, "Keras verbosity of training (0 silent)")
 
 
 #: CPU sizes: the full 10-class table for four models in well under an hour on 2 cores.
 CPU: Mapping[str, Any] = {
     "max_train_seconds": 60.0, "background_seconds": 30.0, "latent_dim": 16, "filters": 16,
     "encoder_filters": 16, "ar_layers": 2, "conv_layers": 4, "generator_dim": 32,
-    "critic_dim": 32, "test_examples": 2000, "reference_examples": 1000,
-    "importance_samples": 16}
-#: The thesis' sizes (model defaults, long training, K = 1000, the whole test set).
+    "critic_dim": 32, "eval_examples": 2000, "reference_examples": 1000,
+    "importance_samples": 16, "train_steps": 100000}
+#: The thesis' sizes (model defaults, long training, K = 1000, the whole test set of MNIST).
 FULL: Mapping[str, Any] = {
-    "max_train_seconds": 0.0, "train_steps": 30000, "background_seconds": 0.0,
-    "batch_size": 100, "test_examples": 0, "reference_examples": 2000,
+    "dataset": "mnist", "max_train_seconds": 0.0, "train_steps": 30000,
+    "background_seconds": 0.0, "batch_size": 100, "eval_examples": 0, "reference_examples": 2000,
     "importance_samples": 1000, "steps_per_epoch": 1000,
     **{name: 0 for name in SIZE_FIELDS}}  # every model at its own (thesis) size
 #: Seconds-long runs of tiny models that check the plumbing.
 SMOKE: Mapping[str, Any] = {
     "train_steps": 3, "max_train_seconds": 0.0, "background_seconds": 0.0, "batch_size": 16,
     "latent_dim": 4, "filters": 4, "encoder_filters": 4, "ar_layers": 1, "conv_layers": 4,
-    "generator_dim": 8, "critic_dim": 8, "test_examples": 200, "reference_examples": 40,
-    "importance_samples": 2, "score_batch_size": 100, "bootstrap_samples": 50,
+    "generator_dim": 8, "critic_dim": 8, "eval_examples": 200, "reference_examples": 40,
+    "importance_samples": 2, "eval_batch_size": 100, "bootstrap_samples": 50,
     "steps_per_epoch": 3}
 
 
 def resolve(overrides: Mapping[str, Any] | None = None) -> OODConfig:
     """OODConfig from the CPU defaults, the profile's overrides and ``overrides``; checks model
     and scorer names."""
-    cfg = resolve_profile_config(OODConfig, CPU, FULL, SMOKE, overrides)
+    cfg = resolve_config(OODConfig, CPU, FULL, SMOKE, overrides)
     for name in cfg.models:
         get_ood_model(name)
     for name in cfg.scorers:  # before any training, not after it at scoring time
         get_scorer(name)
-    if cfg.test_examples < 0 or cfg.reference_examples < 4:
-        raise ValueError(f"test_examples must be >= 0 and reference_examples >= 4; got "
-                         f"{cfg.test_examples}, {cfg.reference_examples}")
+    if cfg.eval_examples < 0 or cfg.reference_examples < 4:
+        raise ValueError(f"eval_examples must be >= 0 and reference_examples >= 4; got "
+                         f"{cfg.eval_examples}, {cfg.reference_examples}")
     return cfg
 
 
@@ -154,17 +144,9 @@ def batch_size_for(entry: OODModel, cfg: OODConfig) -> int:
     iteration consumes n_critic critic minibatches; WGAN-GP: 5)."""
     if entry.model != "gan":
         return cfg.batch_size
-    from tfgen.losses import get_loss
-
-    n_critic = int(entry.fixed.get("n_critic") or get_loss(entry.fixed.get("loss", "wgan-gp"))
-                   .n_critic)
-    return -(-cfg.batch_size // n_critic) * n_critic
+    return -(-cfg.batch_size // n_critic(entry.fixed)) * n_critic(entry.fixed)
 
 
 def model_config(entry: OODModel, cfg: OODConfig) -> dict[str, Any]:
     """``entry``'s config: the non-zero size fields its model has, then ``entry.fixed``."""
-    fields = {f.name for f in dataclasses.fields(get_model_class(entry.model).Config)}
-    config = {name: getattr(cfg, name) for name in SIZE_FIELDS
-              if getattr(cfg, name) and name in fields}
-    config.update(entry.fixed)
-    return config
+    return sized_config(entry.model, cfg, SIZE_FIELDS, **entry.fixed)

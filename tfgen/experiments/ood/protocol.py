@@ -5,7 +5,7 @@ For each model of :data:`~tfgen.experiments.ood.config.OOD_MODELS` and each held
 1. train on the training images of the other classes (``TrainConfig.exclude_classes=(c,)``) with
    the library's trainer, and — for likelihood models, when ``background`` is on — a background
    model on the same images perturbed with probability mu (the likelihood ratio);
-2. score a class-stratified test subset (``test_examples``): in-distribution = the other
+2. score a class-stratified test subset (``eval_examples``): in-distribution = the other
    classes, out-of-distribution (the positive class) = class c;
 3. estimate the training entropy and the typicality threshold from held-out in-distribution
    validation images (``reference_examples``, class c excluded);
@@ -25,7 +25,6 @@ from __future__ import annotations
 
 import dataclasses
 import datetime
-import json
 import os
 import sys
 import time
@@ -37,6 +36,7 @@ import numpy as np
 from tfgen import data
 from tfgen.evaluation.ood import metrics as ood_metrics
 from tfgen.evaluation.ood import scorers as ood_scorers
+from tfgen.evaluation.interface import LiveModel, ServingModel
 from tfgen.evaluation.ood import typicality
 from tfgen.experiments.ood.config import (
     OODConfig,
@@ -46,10 +46,17 @@ from tfgen.experiments.ood.config import (
     model_config,
     resolve,
 )
-from tfgen.utils.records import to_json, write_json
+from tfgen.experiments.study import (
+    config_settings,
+    load_arrays,
+    stored_record,
+    train_run,
+    write_record,
+)
 from tfgen.export import load_exported
-from tfgen.training import TrainConfig, restore_trained, train
+from tfgen.training import TrainConfig, restore_trained
 from tfgen.utils.machine import machine_info
+from tfgen.utils.records import to_json, write_json
 
 CLASS_NAMES: Mapping[str, tuple[str, ...]] = {
     "fashion_mnist": ("T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt",
@@ -66,22 +73,6 @@ def class_names(dataset: str, num_classes: int) -> list[str]:
     return [known[c] if c < len(known) else str(c) for c in range(num_classes)]
 
 
-def load_arrays(name: str, split: str, *, limit: int = 0, binarize: bool = False, seed: int = 0,
-                exclude_classes: Sequence[int] = ()) -> tuple[np.ndarray, np.ndarray]:
-    """(uint8 images ``[N, H, W, C]``, int64 labels ``[N]``) of a split, the first ``limit``
-    (0: all); binarized splits use the frozen, seeded binarization of :func:`tfgen.data.load`."""
-    ds, _ = data.load(name, split, binarize=binarize, seed=seed, exclude_classes=exclude_classes)
-    if limit > 0:
-        ds = ds.take(limit)
-    images, labels = [], []
-    for x, y in data.make_pipeline(ds, 500, training=False, cache=False).as_numpy_iterator():
-        images.append(x)
-        labels.append(y)
-    if not images:
-        raise ValueError(f"dataset {name!r} split {split!r} yielded no images")
-    return np.concatenate(images), np.concatenate(labels).astype(np.int64)
-
-
 def stratified_indices(labels: np.ndarray, total: int, seed: int) -> np.ndarray:
     """Sorted indices of ``total // num_classes`` random examples of each label (all if 0)."""
     if total <= 0:
@@ -94,7 +85,7 @@ def stratified_indices(labels: np.ndarray, total: int, seed: int) -> np.ndarray:
         members = np.flatnonzero(labels == c)
         if len(members) < per_class:
             raise ValueError(f"class {c} has {len(members)} test images, fewer than "
-                             f"{per_class} (test_examples={total})")
+                             f"{per_class} (eval_examples={total})")
         chosen.append(rng.choice(members, per_class, replace=False))
     return np.sort(np.concatenate(chosen))
 
@@ -104,7 +95,8 @@ def evaluate_scores(model: Any, images: np.ndarray, is_ood: np.ndarray,
                     background: Any = None) -> dict[str, Any]:
     """Score ``images`` with every applicable scorer of ``cfg.scorers`` and measure detection.
 
-    ``model``/``background`` are live models or ``ExportedModel``s; ``is_ood`` ``[N]`` marks the
+    ``model``/``background`` are :class:`~tfgen.evaluation.interface.ServingModel` s (live
+    models are wrapped); ``is_ood`` ``[N]`` marks the
     positives; ``reference_images`` are held-out in-distribution images (the typicality
     reference; None skips typicality). Returns ``{"scorers": {name: detection metrics},
     "typicality_batch": batch-test dict or None, "entropy_nats", "mean_nll_in",
@@ -115,16 +107,16 @@ def evaluate_scores(model: Any, images: np.ndarray, is_ood: np.ndarray,
     if reference_images is not None:
         reference = ood_scorers.reference_statistics(
             model, reference_images, importance_samples=cfg.importance_samples, seed=cfg.seed,
-            batch_size=cfg.score_batch_size,
+            batch_size=cfg.eval_batch_size,
             compressors=ood_scorers.reference_compressors(names))
     names = [n for n in names if set(ood_scorers.get_scorer(n).reference) <= set(reference)]
     if not names:
         raise ValueError(f"no scorer of {list(cfg.scorers) or 'the registry'} applies to "
-                         f"{ood_scorers.ScoringModel(model)!r}")
+                         f"{model!r}")
     needs = sorted({q for n in names for q in ood_scorers.get_scorer(n).needs})
     quantities = ood_scorers.compute_quantities(
         model, images, needs, background=background, importance_samples=cfg.importance_samples,
-        seed=cfg.seed, batch_size=cfg.score_batch_size)
+        seed=cfg.seed, batch_size=cfg.eval_batch_size)
     scores = ood_scorers.score(names, quantities, reference)
     is_ood = np.asarray(is_ood, bool)
     out: dict[str, Any] = {
@@ -146,10 +138,8 @@ def evaluate_scores(model: Any, images: np.ndarray, is_ood: np.ndarray,
 
 def _settings(entry: OODModel, held_out: int, cfg: OODConfig) -> dict:
     """What a stored record must match to be reused by ``resume``."""
-    ignored = {"profile", "models", "classes", "resume", "verbose"}
     return to_json({"model": dataclasses.asdict(entry), "held_out": held_out,
-                    "config": {k: v for k, v in dataclasses.asdict(cfg).items()
-                               if k not in ignored}})
+                    "config": config_settings(cfg, ("models", "classes"))})
 
 
 def missing_scorers(record: Mapping[str, Any], cfg: OODConfig) -> list[str]:
@@ -166,30 +156,25 @@ def missing_scorers(record: Mapping[str, Any], cfg: OODConfig) -> list[str]:
 
 
 def _train_one(entry: OODModel, held_out: int, cfg: OODConfig, run_dir: str, export_root: str,
-               export_name: str, seconds: float, perturb: float) -> tuple[Any, dict]:
-    """Train (or, when its run finished before, reuse) one model; returns (scorable, info)."""
+               export_name: str, seconds: float, perturb: float) -> tuple[ServingModel, dict]:
+    """Train (or, when its run finished before, reuse) one model; returns (model, info)."""
     config = model_config(entry, cfg)
-    finished = os.path.join(run_dir, "metrics.json")
-    if cfg.resume and os.path.exists(finished):  # trained before; the scoring was interrupted
-        with open(finished) as f:
-            trained = json.load(f)
-    else:
-        trained = train(entry.model, config, TrainConfig(
-            dataset=cfg.dataset, binarize=entry.binarize, exclude_classes=(held_out,),
-            perturb_probability=perturb, batch_size=batch_size_for(entry, cfg),
-            train_steps=cfg.train_steps, max_train_seconds=seconds,
-            learning_rate=cfg.learning_rate, seed=cfg.seed,
-            output_dir=run_dir, resume=cfg.resume, steps_per_epoch=cfg.steps_per_epoch,
-            checkpoint_every=cfg.steps_per_epoch, keep_checkpoints=1, eval_batches=1,
-            sample_images=0, export=cfg.export, export_root=export_root, export_name=export_name,
-            verbose=cfg.verbose), run_name=export_name)
+    trained = train_run(entry.model, config, TrainConfig(
+        dataset=cfg.dataset, binarize=entry.binarize, exclude_classes=(held_out,),
+        perturb_probability=perturb, batch_size=batch_size_for(entry, cfg),
+        train_steps=cfg.train_steps, max_train_seconds=seconds, learning_rate=cfg.learning_rate,
+        seed=cfg.seed, output_dir=run_dir, resume=cfg.resume, steps_per_epoch=cfg.steps_per_epoch,
+        checkpoint_every=cfg.steps_per_epoch, keep_checkpoints=1, eval_batches=1,
+        sample_images=0, export=cfg.export, export_root=export_root, export_name=export_name,
+        verbose=cfg.verbose), export_name)
     info = {"step": trained["step"], "train_seconds": trained["train_seconds"],
             "test_metrics": trained["test"], "export_path": trained["export_path"],
             "perturb_probability": perturb}
     if trained["export_path"]:
         return load_exported(trained["export_path"]), info
     spec = data.get_spec(cfg.dataset, binarize=entry.binarize)
-    return restore_trained(entry.model, config, spec, run_dir, cfg.seed, cfg.learning_rate), info
+    return LiveModel(restore_trained(entry.model, config, spec, run_dir, cfg.seed,
+                                     cfg.learning_rate)), info
 
 
 def run_class(entry: OODModel, held_out: int, cfg: OODConfig, output_dir: str,
@@ -201,12 +186,7 @@ def run_class(entry: OODModel, held_out: int, cfg: OODConfig, output_dir: str,
     """
     record_path = os.path.join(output_dir, "records", entry.name, f"class_{held_out}.json")
     settings = _settings(entry, held_out, cfg)
-    saved = None
-    if cfg.resume and os.path.exists(record_path):
-        with open(record_path) as f:
-            saved = json.load(f)
-        if saved.pop("settings", None) != settings:
-            saved = None
+    saved = stored_record(record_path, settings, cfg.resume)
     began = time.monotonic()
     run_root = os.path.join(output_dir, "runs", entry.name, f"class_{held_out}")
     export_root = os.path.join(output_dir, "exports")
@@ -222,7 +202,7 @@ def run_class(entry: OODModel, held_out: int, cfg: OODConfig, output_dir: str,
     if saved is not None:
         wants_ratio = "likelihood_ratio" in missing
     background_trained = False
-    if cfg.background and wants_ratio and "nll" in ood_scorers.ScoringModel(model).quantities:
+    if cfg.background and wants_ratio and "nll" in ood_scorers.quantities_of(model):
         background_dir = os.path.join(run_root, "background")
         background_trained = not (cfg.resume and os.path.exists(
             os.path.join(background_dir, "metrics.json")))
@@ -253,8 +233,7 @@ def run_class(entry: OODModel, held_out: int, cfg: OODConfig, output_dir: str,
             "utc": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
             "scorers": sorted(result["scorers"]), "background_retrained": background_trained,
             "seconds": time.monotonic() - began})
-    write_json(record_path, {**record, "settings": settings})
-    return to_json(record)
+    return write_record(record_path, record, settings)
 
 
 def summarize_records(records: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
@@ -304,7 +283,7 @@ def run_protocol(overrides: Mapping[str, Any] | OODConfig | None, output_dir: st
     name = name or f"ood_{cfg.dataset.replace(':', '_').replace('/', '_')}"
     began = time.monotonic()
     gray, labels = load_arrays(cfg.dataset, "test", seed=cfg.seed)
-    chosen = stratified_indices(labels, cfg.test_examples, cfg.seed)
+    chosen = stratified_indices(labels, cfg.eval_examples, cfg.seed)
     test = {"gray": gray[chosen], "labels": labels[chosen]}
     if any(e.binarize for e in entries):
         test["binary"] = load_arrays(cfg.dataset, "test", binarize=True, seed=cfg.seed)[0][chosen]
@@ -329,7 +308,7 @@ def score_datasets(saved_model: str, in_dataset: str, out_dataset: str, cfg: OOD
                    reference_split: str = "validation") -> dict:
     """Score ``in_dataset`` (negatives) against ``out_dataset`` (positives) with an export.
 
-    Each set contributes its first ``cfg.test_examples`` images of its split (0: all); the
+    Each set contributes its first ``cfg.eval_examples`` images of its split (0: all); the
     typicality reference is ``cfg.reference_examples`` images of ``in_dataset``'s
     ``reference_split``. ``binarize`` applies the frozen binarization to every set (for models
     trained on binarized data). Returns the same metrics as :func:`run_protocol`'s records.
@@ -338,8 +317,8 @@ def score_datasets(saved_model: str, in_dataset: str, out_dataset: str, cfg: OOD
     background = load_exported(background_saved_model) if background_saved_model else None
     shape = tuple(model.image_shape)
     sets = {}
-    for role, name, split, limit in (("in", in_dataset, in_split, cfg.test_examples),
-                                     ("out", out_dataset, out_split, cfg.test_examples),
+    for role, name, split, limit in (("in", in_dataset, in_split, cfg.eval_examples),
+                                     ("out", out_dataset, out_split, cfg.eval_examples),
                                      ("reference", in_dataset, reference_split,
                                       cfg.reference_examples)):
         images, _ = load_arrays(name, split, limit=limit, binarize=binarize, seed=cfg.seed)

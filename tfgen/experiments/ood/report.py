@@ -11,9 +11,10 @@ from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
+from matplotlib.figure import Figure
 
 from tfgen.evaluation.ood.scorers import get_scorer, scorer_names
-from tfgen.experiments.studies.common import Figure, save_figure, write_text
+from tfgen.experiments.study import save_figure, write_text
 
 PRIMARY = "average_precision"
 

@@ -10,19 +10,23 @@ has to describe local detail). All numbers in nats per image.
 
 from __future__ import annotations
 
+import dataclasses
 import os
 
 import numpy as np
 from matplotlib.figure import Figure
 
-from tfgen.experiments.studies.common import save_figure
-from tfgen.experiments.studies.config import StudyConfig
-from tfgen.experiments.studies.runs import RunSpec, model_config
-
-DESCRIPTION = " ".join(__doc__.split("\n\n")[0].split())  # the first paragraph
+from tfgen.experiments.studies import likelihood
+from tfgen.experiments.studies.likelihood import LikelihoodStudyConfig, model_config
+from tfgen.experiments.study import RunSpec, Study, save_figure
 
 
-def runs(cfg: StudyConfig) -> list[RunSpec]:
+@dataclasses.dataclass(frozen=True)
+class NllVsLayersConfig(LikelihoodStudyConfig):
+    """The settings of ``nll_vs_layers`` (the sweep is ``ar_layers``)."""
+
+
+def runs(cfg: NllVsLayersConfig) -> list[RunSpec]:
     """A PixelVAE (upsampling decoder) per ``L`` in ``ar_layers`` and a gated PixelCNN per
     ``L >= 1``."""
     out = []
@@ -30,12 +34,12 @@ def runs(cfg: StudyConfig) -> list[RunSpec]:
         out.append(RunSpec(f"pixelvae_l{layers}", f"PixelVAE, {layers} PixelCNN layers",
                            "pixelvae", model_config("pixelvae", cfg, ar_layers=layers,
                                                     decoder="upsample"),
-                           {"family": "pixelvae", "ar_layers": layers}))
+                           tags={"family": "pixelvae", "ar_layers": layers}))
         if layers >= 1:
             out.append(RunSpec(f"gated_pixelcnn_l{layers}", f"Gated PixelCNN, {layers} layers",
                                "gated_pixelcnn",
                                model_config("gated_pixelcnn", cfg, ar_layers=layers),
-                               {"family": "pixelcnn", "ar_layers": layers}))
+                               tags={"family": "pixelcnn", "ar_layers": layers}))
     return out
 
 
@@ -77,10 +81,18 @@ def plot(pixelvae: dict, pixelcnn: dict, path: str) -> str:
     return save_figure(fig, path)
 
 
-def summarize(cfg: StudyConfig, records: list[dict], output_dir: str) -> dict:
+def report(cfg: NllVsLayersConfig, records: list[dict], output_dir: str) -> dict:
     """``{"pixelvae": {ar_layers, nll_nats, elbo_nats, kl_nats, recon_nats},
     "pixelcnn": {ar_layers, nll_nats}, "figures": [png]}``."""
     pixelvae = _series(records, "pixelvae", ("nll_nats", "elbo_nats", "kl_nats", "recon_nats"))
     pixelcnn = _series(records, "pixelcnn", ("nll_nats",))
     figure = plot(pixelvae, pixelcnn, os.path.join(output_dir, "nll_vs_layers.png"))
     return {"pixelvae": pixelvae, "pixelcnn": pixelcnn, "figures": [os.path.basename(figure)]}
+
+
+STUDY = Study(
+    "nll_vs_layers", " ".join(__doc__.split("\n\n")[0].split()), NllVsLayersConfig, runs,
+    report, cpu={**likelihood.CPU, "ar_layers": (0, 1, 2, 4)},
+    full={**likelihood.FULL, "importance_samples": 1000,
+          "ar_layers": (0, 1, 2, 3, 4, 6, 8, 12, 16, 20)},
+    smoke={**likelihood.SMOKE, "ar_layers": (0, 1)}, measure=likelihood.measure)
