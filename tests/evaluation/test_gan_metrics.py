@@ -11,6 +11,11 @@ import pytest
 from tfgen.data.sources import toy2d
 from tfgen.evaluation import gan_metrics as gm
 
+import sys  # noqa: E402
+
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+from synthetic_images import three_class_images  # noqa: E402
+
 
 def _random_cov(rng, d):
     a = rng.standard_normal((d, d))
@@ -152,12 +157,7 @@ def _write_npz(path, n=600, seed=0):
     rng = np.random.default_rng(seed)
 
     def make(count):
-        y = rng.integers(0, 3, count)
-        x = rng.integers(0, 40, (count, 8, 8, 1)).astype(np.uint8)
-        x[y == 0, 2:4, :, 0] = 230
-        x[y == 1, :, 2:4, 0] = 230
-        x[y == 2, 5:, 5:, 0] = 230
-        return x, y
+        return three_class_images(rng, count, 8, band=(2, 4), corner=5, noise_max=40, bright=230)
 
     x, y = make(n)
     xt, yt = make(n // 3)

@@ -10,6 +10,11 @@ import numpy as np
 import pytest
 from absl import flags
 
+import sys  # noqa: E402
+
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+from synthetic_images import three_class_images  # noqa: E402
+
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 
@@ -58,12 +63,7 @@ def image_npz(tmp_path_factory):
     rng = np.random.default_rng(0)
 
     def make(n):
-        y = rng.integers(0, 3, n)
-        x = rng.integers(0, 60, (n, 28, 28, 1)).astype(np.uint8)
-        x[y == 0, 8:14, :, 0] = 220
-        x[y == 1, :, 8:14, 0] = 220
-        x[y == 2, 16:, 16:, 0] = 220
-        return x, y
+        return three_class_images(rng, n, 28, band=(8, 14), corner=16, noise_max=60, bright=220)
 
     x, y = make(400)
     xt, yt = make(100)
