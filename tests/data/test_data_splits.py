@@ -81,6 +81,10 @@ def test_exclude_classes_in_memory(write_npz):
             assert (kept == c).sum() == (all_labels == c).sum() > 0
     _, test_labels = collect(data.load(name, "test", exclude_classes=(3, 7))[0])
     assert set(test_labels) == set(range(10))  # test keeps every class
+    for split in ("train", "validation"):  # excluding every class leaves nothing to train on
+        with pytest.raises(ValueError, match=r"removes every class of .*no " + split):
+            data.load(name, split, exclude_classes=tuple(range(10)))
+    assert len(collect(data.load(name, "test", exclude_classes=tuple(range(10)))[0])[1]) > 0
 
 
 def test_exclude_classes_streamed(fake_tfds_dir):

@@ -226,6 +226,10 @@ def load(name: str, split: str = "train", *, image_size: int | None = None,
         raise ValueError(f"exclude_classes must be labels of {name!r} in "
                          f"[0, {spec.num_classes}), found {list(exclude)}"
                          + (" (the dataset is unlabelled)" if spec.num_classes == 0 else ""))
+    if exclude and set(exclude) >= set(range(spec.num_classes)) and split != "test":
+        raise ValueError(f"exclude_classes {sorted(set(exclude))} removes every class of "
+                         f"{name!r}: no {split} data would be left; keep at least one of its "
+                         f"{spec.num_classes} classes")
 
     opts = _Options(data_dir=data_dir, download=download_allowed(download),
                     image_size=spec.shape[0] if spec.kind in (IMAGE, TEXT) else None)
