@@ -15,6 +15,7 @@ def test_notebook_runs_top_to_bottom(name, tmp_path, monkeypatch):
     matplotlib.use("Agg")
     monkeypatch.setenv("TFGEN_NOTEBOOK_DIR", str(tmp_path))
     monkeypatch.setenv("TFGEN_NOTEBOOK_STEPS", "20")
+    monkeypatch.setenv("TFGEN_NOTEBOOK_EVAL_BATCHES", "2")
     monkeypatch.setenv("TFGEN_ALLOW_DOWNLOAD", "0")  # CI has the local Fashion-MNIST
     with open(os.path.join(ROOT, "colab", name)) as f:
         cells = [c for c in json.load(f)["cells"] if c["cell_type"] == "code"]

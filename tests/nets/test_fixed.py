@@ -12,7 +12,7 @@ from tfgen.nets import make_generator
 
 
 def test_samples_are_training_points_plus_standard_normal_noise():
-    net = make_generator("real_plus_noise_8gaussians", (2,), 3)
+    net = make_generator("real_plus_noise_8gaussians", (2,), 3, data_kind="points")
     points = toy2d.Toy2DSource("8gaussians").read("train").images
     z = tf.random.stateless_normal([20000, 3], [0, 7])
     without_noise = net(tf.concat([z[:, :1], tf.zeros([20000, 2])], -1)).numpy()
