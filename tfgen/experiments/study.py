@@ -440,5 +440,5 @@ def save_figure(fig: Figure, path: str, dpi: int = 110) -> str:
 __all__ = ["LatentModelSizes", "LikelihoodEvaluation", "PROFILES", "RunSpec", "Study",
            "StudyConfig", "TrainedRun", "config_settings", "load_arrays", "n_critic",
            "require_labels", "resolve_config", "run_one", "run_study", "runs_field",
-           "save_figure", "select_runs", "summary_file", "sized_config", "stored_record", "train_config",
-           "train_run", "write_record", "write_text"]
+           "save_figure", "select_runs", "sized_config", "stored_record", "summary_file",
+           "train_config", "train_run", "write_record", "write_text"]

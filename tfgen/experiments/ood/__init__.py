@@ -1,9 +1,9 @@
 """Thesis chapter 4 as data: leave-one-class-out OOD detection with tfgen's generative models.
 
-See :mod:`~tfgen.experiments.ood.protocol` (the protocol as the study ``ood``, resume, and scoring any data set
-against an export), :mod:`~tfgen.experiments.ood.config` (models, sizes, profiles) and
-:mod:`~tfgen.experiments.ood.report` (the Tables 4.1/4.2 layout and the bar chart);
-``train/ood.py`` is the command line.
+See :mod:`~tfgen.experiments.ood.protocol` (the protocol as the study ``ood``, resume, and
+scoring any data set against an export), :mod:`~tfgen.experiments.ood.config` (models, sizes,
+profiles) and :mod:`~tfgen.experiments.ood.report` (the Tables 4.1/4.2 layout and the bar
+chart); ``train/ood.py`` (and ``train/study.py --study=ood``) is the command line.
 """
 
 from tfgen.experiments.ood.config import (

@@ -1,7 +1,8 @@
 """Leave-one-class-out OOD detection (thesis §4.2) and scoring any data set against an export.
 
 The protocol is the study ``ood`` (:data:`STUDY`, registered with the chapter-2/3 studies and run
-by :func:`tfgen.experiments.study.run_study`): one run per (held-out class, model). For each model of :data:`~tfgen.experiments.ood.config.OOD_MODELS` and each held-out class c:
+by :func:`tfgen.experiments.study.run_study`): one run per (held-out class, model). For each
+model of :data:`~tfgen.experiments.ood.config.OOD_MODELS` and each held-out class c:
 
 1. train on the training images of the other classes (``TrainConfig.exclude_classes=(c,)``) with
    the library's trainer, and — for likelihood models, when ``background`` is on — a background
@@ -212,14 +213,13 @@ def measure(run: RunSpec, trained: TrainedRun, cfg: OODConfig) -> dict:
     background model when it applies); with ``trained.stored``, only the scorers the stored
     record lacks, merged into its ``scorers`` and listed in its ``rescored``."""
     began = time.monotonic()
-    entry, held_out, saved = get_ood_model(run.tags["ood_model"]), run.tags["held_out"], \
-        trained.stored
+    entry, held_out = get_ood_model(run.tags["ood_model"]), run.tags["held_out"]
+    saved, model = trained.stored, trained.model
     missing = None if saved is None else missing_scorers(saved, cfg)
-    model = trained.model
     wanted = missing if missing is not None else cfg.scorers or ["likelihood_ratio"]
     background, background_info, background_trained = None, None, False
-    if cfg.background and "likelihood_ratio" in wanted and \
-            "nll" in ood_scorers.quantities_of(model):
+    likelihood = "nll" in ood_scorers.quantities_of(model)
+    if cfg.background and "likelihood_ratio" in wanted and likelihood:
         background_cfg = dataclasses.replace(
             trained.train_config, perturb_probability=cfg.perturb_probability,
             max_train_seconds=cfg.background_seconds,
