@@ -112,13 +112,13 @@ def main(argv):
         "max_train_seconds": FLAGS.budget_seconds,
         "background_seconds": FLAGS.background_seconds,
         "eval_examples": FLAGS.test_examples, "reference_examples": FLAGS.reference_examples,
-        "importance_samples": FLAGS.importance_samples, "resume": True}
+        "importance_samples": FLAGS.importance_samples, "resume": True, "name": FLAGS.name}
     began = datetime.datetime.now(datetime.UTC)
     dropped = []
     if FLAGS.retrain_background_below_steps > 0:
         dropped = drop_short_backgrounds(FLAGS.work_dir, FLAGS.retrain_background_below_steps,
                                          overrides["models"], overrides["classes"])
-    summary = run_protocol(overrides, FLAGS.work_dir, FLAGS.name)
+    summary = run_protocol(overrides, FLAGS.work_dir)
     results = os.path.join(HERE, "results")
     files = []
     for path in summary["files"]:

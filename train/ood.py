@@ -1,7 +1,8 @@
 """Generative models as normality models (thesis chapter 4): OOD detection from the command line.
 
-Leave-one-class-out (thesis Tables 4.1/4.2): for each held-out class, train every model on the
-other classes and score the test set (held-out class = positive):
+Leave-one-class-out (thesis Tables 4.1/4.2; the study ``ood``, run by the studies' runner, also
+as ``train/study.py --study=ood``): for each held-out class, train every model on the other
+classes and score the test set (held-out class = positive):
 
   python train/ood.py                                    # all classes, VAE/PixelCNN/PixelVAE/DCGAN
   python train/ood.py --classes=5,8 --models=vae,dcgan --output_dir=runs/ood
@@ -30,7 +31,8 @@ import sys
 from absl import app, flags
 
 from tfgen.data import DataNotFoundError
-from tfgen.experiments.ood import OODConfig, resolve, run_protocol, score_datasets
+from tfgen.experiments.ood import STUDY, OODConfig, resolve, score_datasets
+from tfgen.experiments.study import run_study
 from tfgen.training import TrainingDivergedError
 from tfgen.utils.config import (
     check_given_flags,
@@ -44,7 +46,7 @@ from tfgen.utils.records import write_json
 SCORING_FLAGS = ("background_saved_model", "in_dataset", "out_dataset", "in_split", "out_split",
                  "reference_split", "binarize")
 #: The OODConfig fields that scoring an export reads.
-SCORING_FIELDS = ("profile", "scorers", "eval_examples", "reference_examples",
+SCORING_FIELDS = ("profile", "name", "scorers", "eval_examples", "reference_examples",
                   "importance_samples", "eval_batch_size", "typicality_batch_size",
                   "typicality_alpha", "bootstrap_samples", "seed")
 
@@ -53,7 +55,6 @@ def define_cli_flags(flag_values: flags.FlagValues = flags.FLAGS) -> None:
     """The command's flags: the scoring mode's, the summary's and every OODConfig field."""
     for name, default, text in (
             ("output_dir", "", "where to write (empty: runs/ood/<dataset>)"),
-            ("name", "", "prefix of the summary files (empty: ood_<dataset>)"),
             ("saved_model", "", "score --in_dataset vs --out_dataset with this export instead "
                                 "of running leave-one-class-out"),
             ("background_saved_model", "", "likelihood-ratio background export (with "
@@ -106,16 +107,16 @@ def run(fv: flags.FlagValues = flags.FLAGS) -> int:
             return 0
         output_dir = fv.output_dir or os.path.join("runs", "ood", cfg.dataset.replace(
             ":", "_").replace("/", "_"))
-        summary = run_protocol(cfg, output_dir, fv.name)
+        record = run_study(STUDY, output_dir, cfg)
     except (ValueError, FileNotFoundError, FileExistsError, DataNotFoundError,
             TrainingDivergedError) as err:
         print(f"error: {err}", file=sys.stderr)
         return 1
     means = {m["label"]: {s: round(100 * b["mean"]["average_precision"], 2)
                           for s, b in m["scorers"].items()}
-             for m in summary["models"].values()}
-    print(json.dumps({"output_dir": output_dir, "files": summary["files"],
-                      "seconds": round(summary["seconds"], 1),
+             for m in record["results"]["models"].values()}
+    print(json.dumps({"output_dir": output_dir, "files": record["results"]["files"],
+                      "seconds": round(record["seconds"], 1),
                       "mean_aupr_percent": means}, indent=2))
     return 0
 

@@ -1,4 +1,4 @@
-"""Run a thesis study (chapters 2 and 3): train its models, measure them, write JSON + figures.
+"""Run a thesis study (chapters 2 to 4): train its models, measure them, write JSON + figures.
 
   python train/study.py --list                                         # every study
   python train/study.py --study=nll_vs_layers --output_dir=runs/studies/nll_vs_layers
@@ -7,6 +7,7 @@
   python train/study.py --study=nll_table --profile=full --importance_samples=5000   # a GPU
   python train/study.py --study=mode_coverage --train_steps=5000 --losses=wgan-gp,dcgan
   python train/study.py --study=score_vs_time --profile=smoke                       # seconds
+  python train/study.py --study=ood --classes=5,8 --models=vae,dcgan   # as train/ood.py
 
 Each study has one config (``tfgen.experiments.studies``); each of its fields is a flag, and a
 flag the chosen study does not have is an error that lists the study's fields. ``--profile``
@@ -27,7 +28,8 @@ import sys
 from absl import app, flags
 
 from tfgen.data import DataNotFoundError
-from tfgen.experiments.studies import STUDIES, get_study, run_study, study_names
+from tfgen.experiments.studies import STUDIES, Study, get_study, run_study, study_names
+from tfgen.experiments.study import summary_file
 from tfgen.training import TrainingDivergedError
 from tfgen.utils.config import (
     check_given_flags,
@@ -61,11 +63,11 @@ def define_cli_flags(flag_values: flags.FlagValues = flags.FLAGS) -> None:
                                                 for text, owners in texts.items())
 
 
-def _summary(record: dict, output_dir: str) -> dict:
+def _summary(study: Study, record: dict, output_dir: str) -> dict:
     results = record["results"]
+    name, _ = summary_file(study, study.config(**record["config"]), record)
     summary = {"study": record["study"], "profile": record["config"]["profile"],
-               "output_dir": output_dir,
-               "json": os.path.join(output_dir, f"{record['study']}.json"),
+               "output_dir": output_dir, "json": os.path.join(output_dir, f"{name}.json"),
                "figures": results.get("figures", []), "seconds": round(record["seconds"], 1)}
     if isinstance(results["runs"], list):  # the likelihood studies: headline numbers per run
         keys = ("nll_nats", "elbo_nats", "knn_error")
@@ -94,7 +96,7 @@ def run(flag_values: flags.FlagValues = flags.FLAGS) -> int:
             TrainingDivergedError) as err:
         print(f"error: {err}", file=sys.stderr)
         return 1
-    print(json.dumps(_summary(record, output_dir), indent=2))
+    print(json.dumps(_summary(study, record, output_dir), indent=2))
     return 0
 
 

@@ -11,6 +11,8 @@ import pytest
 from tfgen import data
 from tfgen.experiments import study
 from tfgen.experiments.ood import (
+    STUDY,
+    OODConfig,
     get_ood_model,
     model_config,
     protocol,
@@ -18,6 +20,7 @@ from tfgen.experiments.ood import (
     run_protocol,
     score_datasets,
 )
+from tfgen.experiments.studies import get_study
 from tfgen.export import export_model
 from tfgen.models import build_model
 from tfgen.training.checkpoints import CheckpointStore
@@ -28,8 +31,8 @@ CLASSES = (1, 5)  # Trouser, Sandal
 @pytest.fixture(scope="module")
 def run(tmp_path_factory):
     out = str(tmp_path_factory.mktemp("ood"))
-    cfg = resolve({"profile": "smoke", "models": ("vae",), "classes": CLASSES,
-                   "train_steps": 15, "steps_per_epoch": 15, "background": True,
+    cfg = resolve({"profile": "smoke", "name": "ood_test", "models": ("vae",),
+                   "classes": CLASSES, "train_steps": 15, "steps_per_epoch": 15, "background": True,
                    "export": False, "resume": True})
     calls = []
     real_train = study.train
@@ -49,7 +52,7 @@ def run(tmp_path_factory):
     mp.setattr(study, "train", spy)
     mp.setattr(data.transforms, "perturb_pixels", perturb_spy)
     try:
-        summary = run_protocol(cfg, out, "ood_test")
+        summary = run_protocol(cfg, out)
     finally:
         mp.undo()
     return {"out": out, "cfg": cfg, "summary": summary, "calls": calls, "perturbed": perturbed}
@@ -107,8 +110,32 @@ def test_resume_trains_nothing(run, monkeypatch):
         raise AssertionError("resume retrained a finished (model, class) pair")
 
     monkeypatch.setattr(study, "train", fail)
-    again = run_protocol(run["cfg"], run["out"], "ood_test")
+    again = run_protocol(run["cfg"], run["out"])
     assert again["models"] == run["summary"]["models"]
+
+
+def test_the_protocol_is_a_registered_study_run_by_the_one_runner(run, cli, monkeypatch):
+    """``train/study.py --study=ood`` runs the same protocol through ``run_study``: it reuses
+    the records and runs of ``train/ood.py``'s protocol and writes the same summary files."""
+    assert get_study("ood") is STUDY and STUDY.config is OODConfig
+    runs = STUDY.runs(run["cfg"])
+    assert [(r.name, r.tags["held_out"], r.train["exclude_classes"]) for r in runs] == [
+        ("vae_class1", 1, (1,)), ("vae_class5", 5, (5,))]
+    calls = []
+    real_run_one = study.run_one
+    monkeypatch.setattr(study, "run_one", lambda *a: calls.append(a[1].name) or real_run_one(*a))
+    monkeypatch.setattr(study, "train", lambda *a, **k: pytest.fail("retrained"))
+    status, out, err = cli("study", "--study=ood", "--profile=smoke", "--name=ood_test",
+                           "--models=vae", "--classes=1,5", "--train_steps=15",
+                           "--steps_per_epoch=15", "--resume", f"--output_dir={run['out']}")
+    assert status == 0, err
+    assert calls == ["vae_class1", "vae_class5"]
+    assert out["json"] == os.path.join(run["out"], "ood_test.json")  # the protocol's summary
+    assert not os.path.exists(os.path.join(run["out"], "ood.json"))
+    with open(out["json"]) as f:
+        record = json.load(f)
+    assert set(record) == set(run["summary"]) and record["models"] == run["summary"]["models"]
+    assert [r["held_out"] for r in record["records"]] == [1, 5]
 
 
 def test_resume_rescores_a_record_missing_scorers_without_training(run, monkeypatch):
@@ -124,7 +151,7 @@ def test_resume_rescores_a_record_missing_scorers_without_training(run, monkeypa
     assert protocol.missing_scorers(old, run["cfg"]) == ["complexity_typicality_webp",
                                                          "likelihood_ratio"]
     monkeypatch.setattr(study, "train", lambda *a, **k: pytest.fail("retrained"))
-    again = run_protocol(run["cfg"], run["out"], "ood_test")
+    again = run_protocol(run["cfg"], run["out"])
     record = next(r for r in again["records"] if r["held_out"] == 5)
     assert set(record["scorers"]) == set(full["scorers"])
     for name in ("complexity_typicality_webp", "likelihood_ratio", "nll"):

@@ -11,7 +11,7 @@ from tfgen.experiments.ood import resolve as resolve_ood
 from tfgen.experiments.studies import STUDIES, get_study
 from tfgen.training import TrainConfig
 
-CONFIGS = [*dict.fromkeys(s.config for s in STUDIES.values()), OODConfig]
+CONFIGS = [*dict.fromkeys(s.config for s in STUDIES.values())]
 #: A sweep in the chapter-2 studies (several depths), one depth in the OOD protocol.
 KNOWN_TYPE_DIFFERENCES = {"ar_layers"}
 
@@ -47,7 +47,7 @@ FULL_DATASETS = {
     "gradient_norms": ("swissroll",)}
 
 
-@pytest.mark.parametrize("name", sorted(STUDIES))
+@pytest.mark.parametrize("name", sorted(set(STUDIES) - {"ood"}))  # ood: the test below
 def test_full_profiles_select_the_thesis_data_cpu_the_offline_data(name):
     study = get_study(name)
     full, cpu = study.resolve({"profile": "full"}), study.resolve({"profile": "cpu"})
@@ -67,5 +67,11 @@ def test_full_profiles_select_the_thesis_data_cpu_the_offline_data(name):
 
 
 def test_ood_full_profile_is_table_4_1_on_mnist():
+    assert OODConfig in CONFIGS  # a registered study
     assert resolve_ood({"profile": "full"}).dataset == "mnist"
     assert resolve_ood({"profile": "cpu"}).dataset == "fashion_mnist"
+    study = get_study("ood")
+    full, cpu = study.resolve({"profile": "full"}), study.resolve({"profile": "cpu"})
+    assert (full.dataset, cpu.dataset) == ("mnist", "fashion_mnist")
+    assert full.max_train_seconds == 0 < cpu.max_train_seconds  # cpu: a time budget per run
+    assert len(study.runs(full)) == len(study.runs(cpu)) == 40  # 4 models x 10 classes

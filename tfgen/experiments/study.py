@@ -10,9 +10,10 @@ JSON record; Markdown tables and PNG figures it writes next to it).
 
 :func:`run_study` resolves the config, trains each run with :func:`tfgen.training.train` and
 writes ``OUTPUT_DIR/<study>.json`` = ``{"study", "description", "config", "results", "seconds",
-"machine"}`` with ``results = {"runs": [one record per run], **report(...)}``. Layout:
-``runs/<run>/`` (the trainer's run directory and the run's ``result.json``) and
-``exports/<run>/<version>/`` (SavedModels, when the config exports).
+"machine"}`` with ``results = {"runs": [one record per run], **report(...)}`` (a study may give
+its summary file another name and form, :attr:`Study.summary`). Layout: ``runs/<run>/`` (the
+trainer's run directory and the run's ``result.json``; a study may lay its runs out otherwise,
+:attr:`Study.layout`) and ``exports/<run>/<version>/`` (SavedModels, when the config exports).
 
 **Profiles.** ``cpu`` (tens of minutes on 2 cores, offline data), ``full`` (the thesis' sizes and
 data sets, for a GPU), ``smoke`` (seconds, for tests) and ``auto`` (``full`` when TensorFlow sees
@@ -31,9 +32,10 @@ measurements along training).
 
 **Resume.** One rule (``resume=True``): a run whose settings match its stored record
 (``result.json``) is reused; a run whose training finished with the same settings is not
-retrained (:func:`train_run`); an interrupted run, or one asked for more steps, continues from
-its newest checkpoint (the trainer's ``resume``), and measurements along training continue their
-curve (:class:`~tfgen.training.measurements.Measurements`).
+retrained (:func:`train_run`); a matching record the study finds incomplete is measured
+again on its restored run (:attr:`Study.incomplete`); an interrupted run, or one asked for more
+steps, continues from its newest checkpoint (the trainer's ``resume``), and measurements along
+training continue their curve (:class:`~tfgen.training.measurements.Measurements`).
 """
 
 from __future__ import annotations
@@ -136,12 +138,14 @@ class RunSpec:
 class TrainedRun:
     """A finished run as measurements see it: ``model`` (a ServingModel: the export when the
     run exported, else the live model restored from its newest checkpoint) and, for
-    measurements of a model's internals, ``keras_model``."""
+    measurements of a model's internals, ``keras_model``. ``stored`` is the run's stored record
+    when the study measures it again (:attr:`Study.incomplete`), else None."""
 
     run: RunSpec
     run_dir: str
     result: dict[str, Any]
     train_config: TrainConfig
+    stored: dict[str, Any] | None = None  # the stored record a study measures again
 
     @functools.cached_property
     def keras_model(self) -> keras.Model:
@@ -174,6 +178,17 @@ class Study(Generic[C]):
       callbacks: ``(run, config, run_dir) -> [keras Callback]`` measuring along training.
       keep_failed: record a run whose model cannot be built or whose loss diverges as
         ``{"error", "diverged"}`` and go on (else the error stops the study).
+      layout: ``run -> (run directory, record file)``, relative to the output directory
+        (default ``runs/<run>`` and ``runs/<run>/result.json``).
+      not_settings: config fields a stored record need not match (beyond ``profile``, ``runs``,
+        ``resume``, ``verbose``): those that choose runs or name outputs.
+      incomplete: ``(stored record, config) -> bool``: a stored record that matches its
+        settings but lacks measurements (e.g. added since it was written) is measured again:
+        the runner restores the trained run (a finished training is reused, see
+        :func:`train_run`) and merges what ``measure`` returns (``trained.stored`` is set)
+        into the stored record.
+      summary: ``(config, study record) -> (name, content)`` of the summary file
+        ``<name>.json`` (default: ``<study>.json`` holding the study record).
     """
 
     name: str
@@ -187,6 +202,10 @@ class Study(Generic[C]):
     measure: Measure | None = None
     callbacks: Callbacks | None = None
     keep_failed: bool = False
+    layout: Callable[[RunSpec], tuple[str, str]] | None = None
+    not_settings: tuple[str, ...] = ()
+    incomplete: Callable[[dict, C], bool] | None = None
+    summary: Callable[[C, dict], tuple[str, dict]] | None = None
 
     def resolve(self, overrides: Mapping[str, Any] | None = None) -> C:
         """The config of profile ``overrides["profile"]`` (default ``auto``) with ``overrides``."""
@@ -299,12 +318,15 @@ def config_settings(cfg: StudyConfig, ignored: Sequence[str] = ()) -> dict:
 
 def run_one(study: Study, run: RunSpec, cfg: StudyConfig, output_dir: str) -> dict:
     """Train ``run`` (or reuse it, see the resume rule), measure it; returns its record."""
-    run_dir = os.path.join(output_dir, "runs", run.name)
-    path = os.path.join(run_dir, "result.json")
-    settings = to_json({"run": dataclasses.asdict(run), "config": config_settings(cfg)})
+    run_dir, path = study.layout(run) if study.layout else (
+        os.path.join("runs", run.name), os.path.join("runs", run.name, "result.json"))
+    run_dir, path = os.path.join(output_dir, run_dir), os.path.join(output_dir, path)
+    settings = to_json({"run": dataclasses.asdict(run),
+                        "config": config_settings(cfg, study.not_settings)})
     saved = stored_record(path, settings, cfg.resume)
-    if saved is not None:
+    if saved is not None and not (study.incomplete and study.incomplete(saved, cfg)):
         return saved
+    began = time.monotonic()
     record: dict[str, Any] = {"name": run.name, "label": run.label, "model": run.model,
                               "model_config": dict(run.model_config), "tags": dict(run.tags)}
     tcfg = train_config(run, cfg, run_dir, os.path.join(output_dir, "exports"))
@@ -316,12 +338,16 @@ def run_one(study: Study, run: RunSpec, cfg: StudyConfig, output_dir: str) -> di
             raise
         record.update(error=str(err), diverged=isinstance(err, TrainingDivergedError))
         return write_record(path, record, settings)
+    trained = TrainedRun(run, run_dir, result, tcfg, saved)
+    if saved is not None:  # measured again: the study's new measurements over the stored ones
+        return write_record(path, {**saved, **study.measure(run, trained, cfg)}, settings)
     history = result.get("history") or {}
     record.update(step=result["step"], train_seconds=result["train_seconds"],
                   export_path=result["export_path"],
                   final_logs={k: v[-1] for k, v in history.items() if v})
     if study.measure is not None:
-        record.update(study.measure(run, TrainedRun(run, run_dir, result, tcfg), cfg))
+        record.update(study.measure(run, trained, cfg))
+    record["seconds"] = time.monotonic() - began
     return write_record(path, record, settings)
 
 
@@ -342,8 +368,14 @@ def run_study(study: Study, output_dir: str,
     record = {"study": study.name, "description": study.description,
               "config": dataclasses.asdict(cfg), "results": results,
               "seconds": time.monotonic() - began, "machine": machine_info()}
-    write_json(os.path.join(output_dir, f"{study.name}.json"), record)
+    name, content = summary_file(study, cfg, record)
+    write_json(os.path.join(output_dir, f"{name}.json"), content)
     return to_json(record)
+
+
+def summary_file(study: Study, cfg: StudyConfig, record: Mapping[str, Any]) -> tuple[str, dict]:
+    """The name (``<name>.json``) and content of the summary file of a study record."""
+    return study.summary(cfg, record) if study.summary else (study.name, dict(record))
 
 
 # -- models, data and outputs every study uses -------------------------------------------------
@@ -408,5 +440,5 @@ def save_figure(fig: Figure, path: str, dpi: int = 110) -> str:
 __all__ = ["LatentModelSizes", "LikelihoodEvaluation", "PROFILES", "RunSpec", "Study",
            "StudyConfig", "TrainedRun", "config_settings", "load_arrays", "n_critic",
            "require_labels", "resolve_config", "run_one", "run_study", "runs_field",
-           "save_figure", "select_runs", "sized_config", "stored_record", "train_config",
-           "train_run", "write_record", "write_text"]
+           "save_figure", "select_runs", "sized_config", "stored_record", "summary_file",
+           "train_config", "train_run", "write_record", "write_text"]

@@ -77,6 +77,7 @@ class OODConfig(StudyConfig, LatentModelSizes, LikelihoodEvaluation):
     """Sizes and choices of a leave-one-class-out run (model-size fields a model lacks are
     ignored)."""
 
+    name: str = field("", "prefix of the summary files (empty: ood_<dataset>)")
     dataset: str = field("fashion_mnist", "labelled 8-bit dataset; a class is held out at a time")
     models: tuple[str, ...] = field(("vae", "pixelcnn", "pixelvae", "dcgan"),
                                     f"models to train and score; any of {ood_model_names()}")
@@ -128,7 +129,11 @@ SMOKE: Mapping[str, Any] = {
 def resolve(overrides: Mapping[str, Any] | None = None) -> OODConfig:
     """OODConfig from the CPU defaults, the profile's overrides and ``overrides``; checks model
     and scorer names."""
-    cfg = resolve_config(OODConfig, CPU, FULL, SMOKE, overrides)
+    return check(resolve_config(OODConfig, CPU, FULL, SMOKE, overrides))
+
+
+def check(cfg: OODConfig) -> OODConfig:
+    """``cfg`` after checking its model and scorer names and its sizes (ValueError)."""
     for name in cfg.models:
         get_ood_model(name)
     for name in cfg.scorers:  # before any training, not after it at scoring time

@@ -1,6 +1,8 @@
 """Leave-one-class-out OOD detection (thesis §4.2) and scoring any data set against an export.
 
-For each model of :data:`~tfgen.experiments.ood.config.OOD_MODELS` and each held-out class c:
+The protocol is the study ``ood`` (:data:`STUDY`, registered with the chapter-2/3 studies and run
+by :func:`tfgen.experiments.study.run_study`): one run per (held-out class, model). For each
+model of :data:`~tfgen.experiments.ood.config.OOD_MODELS` and each held-out class c:
 
 1. train on the training images of the other classes (``TrainConfig.exclude_classes=(c,)``) with
    the library's trainer, and — for likelihood models, when ``background`` is on — a background
@@ -11,7 +13,8 @@ For each model of :data:`~tfgen.experiments.ood.config.OOD_MODELS` and each held
    validation images (``reference_examples``, class c excluded);
 4. write one atomic record ``records/<model>/class_<c>.json`` (metrics of every scorer, see
    :mod:`tfgen.evaluation.ood.metrics`), which ``resume`` reuses when its settings match. A
-   matching record that lacks an applicable scorer (:func:`missing_scorers`) is *re-scored*:
+   matching record that lacks an applicable scorer (:func:`missing_scorers`; the study's
+   ``incomplete``) is *re-scored*:
    the trained model is restored from its run directory (no retraining), only the missing
    scorers are computed and merged in, and ``rescored`` lists when and what; a missing
    ``likelihood_ratio`` also restores (or, when its run is gone, trains) the background model.
@@ -25,8 +28,8 @@ from __future__ import annotations
 
 import dataclasses
 import datetime
+import functools
 import os
-import sys
 import time
 from collections.abc import Mapping, Sequence
 from typing import Any
@@ -36,27 +39,30 @@ import numpy as np
 from tfgen import data
 from tfgen.evaluation.ood import metrics as ood_metrics
 from tfgen.evaluation.ood import scorers as ood_scorers
-from tfgen.evaluation.interface import LiveModel, ServingModel
 from tfgen.evaluation.ood import typicality
 from tfgen.experiments.ood.config import (
+    CPU,
+    FULL,
+    SMOKE,
     OODConfig,
-    OODModel,
     batch_size_for,
+    check,
     get_ood_model,
     model_config,
     resolve,
 )
+from tfgen.experiments.ood.report import write_report
 from tfgen.experiments.study import (
-    config_settings,
+    RunSpec,
+    Study,
+    TrainedRun,
     load_arrays,
-    stored_record,
+    run_study,
     train_run,
-    write_record,
 )
 from tfgen.export import load_exported
-from tfgen.training import TrainConfig, restore_trained
-from tfgen.utils.machine import machine_info
-from tfgen.utils.records import to_json, write_json
+from tfgen.training import TrainConfig
+from tfgen.utils.records import to_json
 
 CLASS_NAMES: Mapping[str, tuple[str, ...]] = {
     "fashion_mnist": ("T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt",
@@ -136,12 +142,6 @@ def evaluate_scores(model: Any, images: np.ndarray, is_ood: np.ndarray,
     return out
 
 
-def _settings(entry: OODModel, held_out: int, cfg: OODConfig) -> dict:
-    """What a stored record must match to be reused by ``resume``."""
-    return to_json({"model": dataclasses.asdict(entry), "held_out": held_out,
-                    "config": config_settings(cfg, ("models", "classes"))})
-
-
 def missing_scorers(record: Mapping[str, Any], cfg: OODConfig) -> list[str]:
     """The scorers of ``cfg.scorers`` (empty: the registry) that apply to the model of a stored
     ``record`` but that it lacks (e.g. added to the registry after it was written). The model
@@ -155,85 +155,103 @@ def missing_scorers(record: Mapping[str, Any], cfg: OODConfig) -> list[str]:
             and set(ood_scorers.get_scorer(n).needs) <= provided]
 
 
-def _train_one(entry: OODModel, held_out: int, cfg: OODConfig, run_dir: str, export_root: str,
-               export_name: str, seconds: float, perturb: float) -> tuple[ServingModel, dict]:
-    """Train (or, when its run finished before, reuse) one model; returns (model, info)."""
-    config = model_config(entry, cfg)
-    trained = train_run(entry.model, config, TrainConfig(
-        dataset=cfg.dataset, binarize=entry.binarize, exclude_classes=(held_out,),
-        perturb_probability=perturb, batch_size=batch_size_for(entry, cfg),
-        train_steps=cfg.train_steps, max_train_seconds=seconds, learning_rate=cfg.learning_rate,
-        seed=cfg.seed, output_dir=run_dir, resume=cfg.resume, steps_per_epoch=cfg.steps_per_epoch,
-        checkpoint_every=cfg.steps_per_epoch, keep_checkpoints=1, eval_batches=1,
-        sample_images=0, export=cfg.export, export_root=export_root, export_name=export_name,
-        verbose=cfg.verbose), export_name)
-    info = {"step": trained["step"], "train_seconds": trained["train_seconds"],
-            "test_metrics": trained["test"], "export_path": trained["export_path"],
-            "perturb_probability": perturb}
-    if trained["export_path"]:
-        return load_exported(trained["export_path"]), info
-    spec = data.get_spec(cfg.dataset, binarize=entry.binarize)
-    return LiveModel(restore_trained(entry.model, config, spec, run_dir, cfg.seed,
-                                     cfg.learning_rate)), info
+def runs(cfg: OODConfig) -> list[RunSpec]:
+    """One run per (held-out class, model), class-major (a partial run covers every model for
+    its classes): the model trained on the other classes' images."""
+    check(cfg)
+    classes = _classes(cfg)
+    return [RunSpec(f"{entry.name}_class{c}", entry.label, entry.model,
+                    model_config(entry, cfg),
+                    train={"binarize": entry.binarize, "exclude_classes": (c,),
+                           "perturb_probability": 0.0, "batch_size": batch_size_for(entry, cfg),
+                           "checkpoint_every": cfg.steps_per_epoch},
+                    tags={"ood_model": entry.name, "held_out": c})
+            for c in classes for entry in (get_ood_model(m) for m in cfg.models)]
 
 
-def run_class(entry: OODModel, held_out: int, cfg: OODConfig, output_dir: str,
-              test: Mapping[str, np.ndarray]) -> dict:
-    """Train, score and record ``entry`` with class ``held_out`` left out (see module doc).
+def _classes(cfg: OODConfig) -> list[int]:
+    """The held-out classes of ``cfg`` (ValueError unless a labelled image set has them)."""
+    spec = data.get_spec(cfg.dataset)
+    if spec.num_classes < 2 or spec.kind != "image":
+        raise ValueError(f"leave-one-class-out needs a labelled image dataset; {cfg.dataset!r} "
+                         f"has {spec.num_classes} classes ({spec.kind})")
+    classes = list(cfg.classes) or list(range(spec.num_classes))
+    bad = [c for c in classes if not 0 <= c < spec.num_classes]
+    if bad:
+        raise ValueError(f"classes {bad} are not labels of {cfg.dataset!r} (0..."
+                         f"{spec.num_classes - 1})")
+    return classes
 
-    ``test`` holds the stratified test subset: ``"gray"`` and ``"binary"`` uint8 images
-    ``[N, H, W, C]`` and ``"labels"`` ``[N]``. Returns the record (without the settings).
-    """
-    record_path = os.path.join(output_dir, "records", entry.name, f"class_{held_out}.json")
-    settings = _settings(entry, held_out, cfg)
-    saved = stored_record(record_path, settings, cfg.resume)
+
+def _layout(run: RunSpec) -> tuple[str, str]:
+    model, held_out = run.tags["ood_model"], run.tags["held_out"]
+    return (os.path.join("runs", model, f"class_{held_out}", "model"),
+            os.path.join("records", model, f"class_{held_out}.json"))
+
+
+@functools.lru_cache(maxsize=4)
+def _test_set(dataset: str, total: int, seed: int, binarize: bool
+              ) -> tuple[np.ndarray, np.ndarray]:
+    """(images, labels) of the class-stratified test subset the protocol scores."""
+    images, labels = load_arrays(dataset, "test", binarize=binarize, seed=seed)
+    chosen = stratified_indices(labels, total, seed)
+    return images[chosen], labels[chosen]
+
+
+def _train_info(result: Mapping[str, Any], train_cfg: TrainConfig) -> dict:
+    return {"step": result["step"], "train_seconds": result["train_seconds"],
+            "test_metrics": result["test"], "export_path": result["export_path"],
+            "perturb_probability": train_cfg.perturb_probability}
+
+
+def _incomplete(record: Mapping[str, Any], cfg: OODConfig) -> bool:
+    return bool(missing_scorers(record, cfg))
+
+
+def measure(run: RunSpec, trained: TrainedRun, cfg: OODConfig) -> dict:
+    """Score the test subset with every applicable scorer (training the likelihood-ratio
+    background model when it applies); with ``trained.stored``, only the scorers the stored
+    record lacks, merged into its ``scorers`` and listed in its ``rescored``."""
     began = time.monotonic()
-    run_root = os.path.join(output_dir, "runs", entry.name, f"class_{held_out}")
-    export_root = os.path.join(output_dir, "exports")
-    name = f"{entry.name}_class{held_out}"
-    if saved is not None:
-        missing = missing_scorers(saved, cfg)
-        if not missing:
-            return saved
-    model, train_info = _train_one(entry, held_out, cfg, os.path.join(run_root, "model"),
-                                   export_root, name, cfg.max_train_seconds, 0.0)
-    background, background_info = None, None
-    wants_ratio = not cfg.scorers or "likelihood_ratio" in cfg.scorers
-    if saved is not None:
-        wants_ratio = "likelihood_ratio" in missing
-    background_trained = False
-    if cfg.background and wants_ratio and "nll" in ood_scorers.quantities_of(model):
-        background_dir = os.path.join(run_root, "background")
+    entry, held_out = get_ood_model(run.tags["ood_model"]), run.tags["held_out"]
+    saved, model = trained.stored, trained.model
+    missing = None if saved is None else missing_scorers(saved, cfg)
+    wanted = missing if missing is not None else cfg.scorers or ["likelihood_ratio"]
+    background, background_info, background_trained = None, None, False
+    likelihood = "nll" in ood_scorers.quantities_of(model)
+    if cfg.background and "likelihood_ratio" in wanted and likelihood:
+        background_cfg = dataclasses.replace(
+            trained.train_config, perturb_probability=cfg.perturb_probability,
+            max_train_seconds=cfg.background_seconds,
+            output_dir=os.path.join(os.path.dirname(trained.run_dir), "background"),
+            export_name=f"{run.name}_background")
         background_trained = not (cfg.resume and os.path.exists(
-            os.path.join(background_dir, "metrics.json")))
-        background, background_info = _train_one(
-            entry, held_out, cfg, background_dir, export_root, f"{name}_background",
-            cfg.background_seconds, cfg.perturb_probability)
-    images = test["binary"] if entry.binarize else test["gray"]
+            os.path.join(background_cfg.output_dir, "metrics.json")))
+        result = train_run(run.model, run.model_config, background_cfg,
+                           background_cfg.export_name)
+        background = TrainedRun(run, background_cfg.output_dir, result, background_cfg).model
+        background_info = _train_info(result, background_cfg)
+    images, labels = _test_set(cfg.dataset, cfg.eval_examples, cfg.seed, entry.binarize)
     reference, _ = load_arrays(cfg.dataset, "validation", limit=cfg.reference_examples,
                                binarize=entry.binarize, seed=cfg.seed,
                                exclude_classes=(held_out,))
     scoring_began = time.monotonic()
-    result = evaluate_scores(model, images, test["labels"] == held_out, reference,
-                             cfg if saved is None else dataclasses.replace(cfg, scorers=tuple(
-                                 missing)), background=background)
+    result = evaluate_scores(model, images, labels == held_out, reference,
+                             cfg if missing is None else dataclasses.replace(
+                                 cfg, scorers=tuple(missing)), background=background)
     result.pop("scores")
     if saved is None:
-        record = {"model": entry.name, "label": entry.label, "registry_model": entry.model,
-                  "model_config": model_config(entry, cfg), "binarized": entry.binarize,
-                  "held_out": held_out, "train": train_info, "background": background_info,
-                  **result, "score_seconds": time.monotonic() - scoring_began,
-                  "seconds": time.monotonic() - began}
-    else:  # add the missing scores of the trained model (and a background model if retrained)
-        record = dict(saved)
-        record["scorers"] = {**saved["scorers"], **result["scorers"]}
-        if background_trained:
-            record["background"] = background_info
-        record.setdefault("rescored", []).append({
-            "utc": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
-            "scorers": sorted(result["scorers"]), "background_retrained": background_trained,
-            "seconds": time.monotonic() - began})
-    return write_record(record_path, record, settings)
+        return {"model": entry.name, "registry_model": entry.model, "binarized": entry.binarize,
+                "held_out": held_out, "train": _train_info(trained.result, trained.train_config),
+                "background": background_info, **result,
+                "score_seconds": time.monotonic() - scoring_began}
+    # the missing scores of the trained model (and a background model if retrained)
+    rescored = {"utc": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
+                "scorers": sorted(result["scorers"]), "background_retrained": background_trained,
+                "seconds": time.monotonic() - began}
+    return {"scorers": {**saved["scorers"], **result["scorers"]},
+            **({"background": background_info} if background_trained else {}),
+            "rescored": [*saved.get("rescored", []), rescored]}
 
 
 def summarize_records(records: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
@@ -258,48 +276,45 @@ def summarize_records(records: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
     return models
 
 
-def run_protocol(overrides: Mapping[str, Any] | OODConfig | None, output_dir: str,
-                 name: str = "") -> dict:
-    """Run the protocol for ``cfg.models`` x ``cfg.classes`` and write the summary files.
+def summary_name(cfg: OODConfig) -> str:
+    """The summary files' prefix: ``cfg.name``, else ``ood_<dataset>``."""
+    return cfg.name or f"ood_{cfg.dataset.replace(':', '_').replace('/', '_')}"
 
-    ``overrides`` are :class:`OODConfig` fields (or a resolved config). ``name`` prefixes the
-    summary files (default ``ood_<dataset>``). Returns the summary record: ``config``,
-    ``dataset``, ``class_names``, ``models`` (:func:`summarize_records`), ``records``, ``files``,
-    ``seconds``, ``machine``.
-    """
-    from tfgen.experiments.ood import report
 
-    cfg = overrides if isinstance(overrides, OODConfig) else resolve(overrides)
+def report(cfg: OODConfig, records: list[dict], output_dir: str) -> dict:
+    """Write ``<name>.md`` and ``<name>.png``; returns ``{"name", "dataset", "classes",
+    "class_names", "models"`` (:func:`summarize_records`) ``, "files"}``."""
     spec = data.get_spec(cfg.dataset)
-    if spec.num_classes < 2 or spec.kind != "image":
-        raise ValueError(f"leave-one-class-out needs a labelled image dataset; {cfg.dataset!r} "
-                         f"has {spec.num_classes} classes ({spec.kind})")
-    classes = list(cfg.classes) or list(range(spec.num_classes))
-    bad = [c for c in classes if not 0 <= c < spec.num_classes]
-    if bad:
-        raise ValueError(f"classes {bad} are not labels of {cfg.dataset!r} (0..."
-                         f"{spec.num_classes - 1})")
-    entries = [get_ood_model(m) for m in cfg.models]
-    name = name or f"ood_{cfg.dataset.replace(':', '_').replace('/', '_')}"
-    began = time.monotonic()
-    gray, labels = load_arrays(cfg.dataset, "test", seed=cfg.seed)
-    chosen = stratified_indices(labels, cfg.eval_examples, cfg.seed)
-    test = {"gray": gray[chosen], "labels": labels[chosen]}
-    if any(e.binarize for e in entries):
-        test["binary"] = load_arrays(cfg.dataset, "test", binarize=True, seed=cfg.seed)[0][chosen]
-    records = []
-    for c in classes:  # class-major: a partial run covers every model for its classes
-        for entry in entries:
-            print(f"[ood] {entry.name}: held-out class {c}", file=sys.stderr, flush=True)
-            records.append(run_class(entry, c, cfg, output_dir, test))
-    summary = {"name": name, "dataset": cfg.dataset, "classes": classes,
+    summary = {"name": summary_name(cfg), "dataset": cfg.dataset, "classes": _classes(cfg),
                "class_names": class_names(cfg.dataset, spec.num_classes),
-               "config": dataclasses.asdict(cfg), "models": summarize_records(records),
-               "records": records, "seconds": time.monotonic() - began,
-               "machine": machine_info()}
-    summary["files"] = report.write_report(summary, output_dir, name)
-    write_json(os.path.join(output_dir, f"{name}.json"), summary)
-    return to_json(summary)
+               "models": summarize_records(records)}
+    return {**summary, "files": write_report(summary, output_dir, summary["name"])}
+
+
+def summary(cfg: OODConfig, record: Mapping[str, Any]) -> tuple[str, dict]:
+    """The summary file ``<name>.json`` from the runner's record: ``name``, ``dataset``,
+    ``classes``, ``class_names``, ``config``, ``models``, ``records``, ``seconds``,
+    ``machine``, ``files``."""
+    results = record["results"]
+    return results["name"], {
+        **{k: results[k] for k in ("name", "dataset", "classes", "class_names")},
+        "config": record["config"], "models": results["models"], "records": results["runs"],
+        "seconds": record["seconds"], "machine": record["machine"], "files": results["files"]}
+
+
+STUDY = Study(
+    "ood", "leave-one-class-out OOD detection (Tables 4.1/4.2): each model trained without "
+    "one class, scored with every applicable scorer", OODConfig, runs, report,
+    cpu=CPU, full=FULL, smoke=SMOKE, measure=measure, layout=_layout,
+    not_settings=("name", "models", "classes"), incomplete=_incomplete, summary=summary)
+
+
+def run_protocol(overrides: Mapping[str, Any] | OODConfig | None, output_dir: str) -> dict:
+    """Run :data:`STUDY` with ``overrides`` (:class:`OODConfig` fields, or a resolved config)
+    through :func:`~tfgen.experiments.study.run_study`; returns the summary record (what
+    ``<name>.json`` holds, see :func:`summary`)."""
+    cfg = overrides if isinstance(overrides, OODConfig) else resolve(overrides)
+    return to_json(summary(cfg, run_study(STUDY, output_dir, cfg))[1])
 
 
 def score_datasets(saved_model: str, in_dataset: str, out_dataset: str, cfg: OODConfig, *,

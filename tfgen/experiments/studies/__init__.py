@@ -1,4 +1,4 @@
-"""Every thesis study (chapters 2 and 3) as a :class:`tfgen.experiments.study.Study`.
+"""Every thesis study (chapters 2 to 4) as a :class:`tfgen.experiments.study.Study`.
 
 ``train/study.py --study=NAME --output_dir=DIR`` (or :func:`run_study`) resolves the study's
 config (profile ``cpu``/``full``/``smoke``, then flags), trains each of its runs with
@@ -18,6 +18,7 @@ config (profile ``cpu``/``full``/``smoke``, then flags), trains each of its runs
 | ``critic_overfitting`` | §3.5 | critic loss on training vs held-out images |
 | ``architecture_robustness`` | Fig. 3.2 | sample grids and FD per (architecture, loss) |
 | ``text_gan`` | §3.5.4 | character-level WGAN-GP: samples and n-gram JS divergences |
+| ``ood`` | Tables 4.1/4.2 | leave-one-class-out OOD detection (also ``train/ood.py``) |
 """
 
 from __future__ import annotations
@@ -25,13 +26,14 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from tfgen.experiments import ood
 from tfgen.experiments import study as _study
 from tfgen.experiments.studies import images, latent_2d, nll_table, nll_vs_layers, text, toy
 from tfgen.experiments.study import RunSpec, Study, StudyConfig, select_runs
 from tfgen.utils.registry import lookup
 
 _ENTRIES = (nll_vs_layers.STUDY, latent_2d.STUDY, nll_table.STUDY, *toy.STUDIES,
-            *images.STUDIES, text.STUDY)
+            *images.STUDIES, text.STUDY, ood.STUDY)
 STUDIES: dict[str, Study] = {s.name: s for s in _ENTRIES}
 
 
