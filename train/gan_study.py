@@ -4,7 +4,7 @@
   python train/gan_study.py --study=toy_value_surfaces --output_dir=runs/gan_studies/toy
   python train/gan_study.py --study=mode_coverage --train_steps=5000
 
-Every study (chapters 2 and 3) runs through ``train/study.py`` and the one runner,
+Every study (chapters 2, 3 and 4's OOD protocol) runs through ``train/study.py`` and the one runner,
 ``tfgen.experiments.study``; this alias only keeps the documented commands and their default
 output directory (``runs/gan_studies/<study>``).
 """
