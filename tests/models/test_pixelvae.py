@@ -1,5 +1,6 @@
 """PixelVAE: causality of p(x|z), bounds in nats, training on real data, export, config."""
 
+import keras
 import numpy as np
 import pytest
 import tensorflow as tf
@@ -134,11 +135,14 @@ def test_cached_decode_equals_naive_and_is_deterministic_given_the_seed(decoder)
 
 
 def test_ungated_decoder_uses_z_and_samples_identically_with_both_samplers():
+    keras.utils.set_random_seed(0)  # the init must not depend on which tests ran before
     model = small_pixelvae("upsample", image_shape=(5, 6, 1), gated=False, ar_layers=1)
     assert type(model.decoder.pixel).__name__ == "PixelCNNStack"
     x = model.likelihood.network_input(binary_images(1, shape=(5, 6, 1)))
     params = [model.decoder_params(tf.fill([1, 4], v), x).numpy() for v in (-2.0, 2.0)]
-    assert np.abs(params[0] - params[1]).max() > 1e-4  # z reaches p(x|z)
+    # z reaches p(x|z): a decoder without a path from z gives exactly equal parameters (an
+    # untrained ungated stack's dependence can be as small as 8e-5, so no larger threshold).
+    assert np.abs(params[0] - params[1]).max() > 0
     z = tf.random.stateless_normal([3, 4], [0, 1])
     cached = tf.function(lambda z: model.decode(z, 4))
     naive = tf.function(lambda z: model.decode(z, 4, sampler="naive"))
