@@ -16,6 +16,8 @@ TFDS_NAMES = {  # TFDS name → splits to declare
     "binarized_mnist": ("train", "validation", "test"),
     "lsun/bedroom": ("train", "validation"),
     "downsampled_imagenet/64x64": ("train", "validation"),
+    "imagenet_resized/32x32": ("train", "validation"),
+    "imagenet_resized/64x64": ("train", "validation"),
 }
 
 
@@ -24,6 +26,7 @@ def _no_download_env(monkeypatch):
     """Tests never download and never see a user's Fashion-MNIST override."""
     monkeypatch.delenv("TFGEN_ALLOW_DOWNLOAD", raising=False)
     monkeypatch.delenv(idx.FASHION_MNIST_ENV, raising=False)
+    monkeypatch.delenv("TFGEN_DATA_DIR", raising=False)
 
 
 @pytest.fixture

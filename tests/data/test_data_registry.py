@@ -7,7 +7,8 @@ import pytest
 import tfgen.data as data
 
 EXPECTED = {"mnist", "fashion_mnist", "binarized_fashion_mnist", "binarized_mnist", "cifar10",
-            "lsun_bedroom", "imagenet64", "8gaussians", "25gaussians", "swissroll", "fortunes",
+            "lsun_bedroom", "lsun", "imagenet32", "imagenet64", "downsampled_imagenet32",
+            "downsampled_imagenet64", "8gaussians", "25gaussians", "swissroll", "fortunes",
             "lm1b"}
 
 
@@ -35,7 +36,11 @@ def test_unknown_name_lists_valid_names():
     ("cifar10", {}, ((32, 32, 3), 10, "image", False)),
     ("lsun_bedroom", {}, ((64, 64, 3), 0, "image", False)),
     ("lsun_bedroom", dict(image_size=128), ((128, 128, 3), 0, "image", False)),
-    ("imagenet64", {}, ((64, 64, 3), 0, "image", False)),
+    ("lsun", {}, ((64, 64, 3), 0, "image", False)),
+    ("lsun", dict(image_size=32), ((32, 32, 3), 0, "image", False)),
+    ("imagenet32", {}, ((32, 32, 3), 1000, "image", False)),
+    ("imagenet64", {}, ((64, 64, 3), 1000, "image", False)),
+    ("downsampled_imagenet64", {}, ((64, 64, 3), 0, "image", False)),
     ("25gaussians", {}, ((2,), 0, "points", False)),
 ])
 def test_get_spec_needs_no_data(name, kwargs, expected):

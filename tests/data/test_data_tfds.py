@@ -33,7 +33,11 @@ def no_network(monkeypatch):
     ("lsun_bedroom", "train", None, (64, 64, 3), False),
     ("lsun_bedroom", "test", 32, (32, 32, 3), False),
     ("lsun_bedroom", "train", 128, (128, 128, 3), False),
-    ("imagenet64", "test", None, (64, 64, 3), False),
+    ("lsun", "train", None, (64, 64, 3), False),
+    ("lsun", "validation", 32, (32, 32, 3), False),
+    ("imagenet32", "train", None, (32, 32, 3), True),
+    ("imagenet64", "test", None, (64, 64, 3), True),
+    ("downsampled_imagenet64", "test", None, (64, 64, 3), False),
 ])
 def test_mocked_tfds_shapes_and_dtypes(fake_tfds_dir, no_network, name, split, image_size,
                                        shape, labelled):
@@ -44,7 +48,8 @@ def test_mocked_tfds_shapes_and_dtypes(fake_tfds_dir, no_network, name, split, i
     assert images.shape[1:] == shape and images.dtype == np.uint8 and len(images) > 0
     assert labels.dtype == np.int64
     if labelled:
-        assert spec.num_classes == 10 and labels.min() >= 0 and labels.max() < 10
+        classes = 1000 if name.startswith("imagenet") else 10
+        assert spec.num_classes == classes and labels.min() >= 0 and labels.max() < classes
     else:
         assert spec.num_classes == 0 and np.all(labels == -1)
 
@@ -84,8 +89,8 @@ def test_mnist_binarize_flag(fake_tfds_dir):
     assert spec.binarized and set(np.unique(images)) <= {0, 255}
 
 
-@pytest.mark.parametrize("name", ["mnist", "cifar10", "lsun_bedroom", "imagenet64",
-                                  "binarized_mnist"])
+@pytest.mark.parametrize("name", ["mnist", "cifar10", "lsun_bedroom", "lsun", "imagenet32",
+                                  "imagenet64", "binarized_mnist"])
 def test_not_prepared_raises_fast_without_network(empty_tfds_dir, no_network, name):
     start = time.monotonic()
     with pytest.raises(data.DataNotFoundError) as info:
@@ -93,7 +98,10 @@ def test_not_prepared_raises_fast_without_network(empty_tfds_dir, no_network, na
     assert time.monotonic() - start < 20
     message = str(info.value)
     assert "tfds build" in message and "TFGEN_ALLOW_DOWNLOAD=1" in message
+    assert "train/prepare_data.py" in message
     assert isinstance(info.value, FileNotFoundError)
+    if name.startswith("lsun"):
+        assert "--source=lmdb:DIR" in message and "lsun_bedroom_64" in message
 
 
 def test_fashion_mnist_without_any_copy(empty_tfds_dir, no_network, tmp_path, monkeypatch):

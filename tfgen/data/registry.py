@@ -17,6 +17,7 @@ from tfgen.data.sources import idx, text, toy2d
 from tfgen.data.sources.base import Source, SourceInfo
 from tfgen.data.sources.folder import FolderSource
 from tfgen.data.sources.npz import NpzSource
+from tfgen.data.sources.prepared import PreparedSource, read_manifest
 from tfgen.data.sources.tfds_source import (TfdsConfig, TfdsSource, download_allowed,
                                             download_and_prepare, how_to_prepare,
                                             prepared_builder)
@@ -24,6 +25,11 @@ from tfgen.data.spec import IMAGE, POINTS, SPLITS, TEXT, DataNotFoundError, Data
 
 NPZ_PREFIX = "npz:"
 FOLDER_PREFIX = "folder:"
+PREPARED_PREFIX = "prepared:"
+#: Where registered names look for a prepared copy first: ``$TFGEN_DATA_DIR/<name>_<size>``.
+DATA_DIR_ENV = "TFGEN_DATA_DIR"
+#: Other names for registered datasets (``--dataset=lsun`` is LSUN bedrooms).
+ALIASES = {"lsun": "lsun_bedroom"}
 
 
 @dataclasses.dataclass(frozen=True)
@@ -32,6 +38,7 @@ class _Options:
     download: bool
     image_size: int | None  # the output side (for sources that resize while decoding); the
     # sequence length for text
+    use_prepared: bool = True  # registered names read $TFGEN_DATA_DIR/<name>_<size> first
 
 
 @dataclasses.dataclass(frozen=True)
@@ -55,13 +62,38 @@ def _fashion_mnist_hint() -> str:
             + (f" (it is {env!r}, which lacks them)" if env else ""))
 
 
-def _tfds_entry(config: TfdsConfig, info: SourceInfo, *,
+def prepared_dir(name: str, image_size: int) -> str | None:
+    """``$TFGEN_DATA_DIR/<name>_<image_size>`` (``name`` after resolving aliases), or None when
+    ``$TFGEN_DATA_DIR`` is unset: where ``train/prepare_data.py`` writes a registered name by
+    default and where :func:`load` looks for it first."""
+    root = os.environ.get(DATA_DIR_ENV)
+    return os.path.join(root, f"{ALIASES.get(name, name)}_{image_size}") if root else None
+
+
+def _prepared_copy(name: str, opts: _Options, info: SourceInfo) -> Source | None:
+    """The prepared copy of a registered name at ``prepared_dir``, if one is complete there;
+    ValueError when its images are not the ones the name gives."""
+    path = prepared_dir(name, opts.image_size) if opts.use_prepared and opts.image_size else None
+    if path is None or read_manifest(path) is None:
+        return None
+    source = PreparedSource(path)
+    expected = (opts.image_size, opts.image_size, info.shape[2])
+    if source.shape != expected:
+        raise ValueError(f"{path}: expected prepared images of shape {expected} for {name!r}, "
+                         f"found {source.shape}")
+    return source
+
+
+def _tfds_entry(name: str, config: TfdsConfig, info: SourceInfo, *,
                 local: Callable[[], Source | None] | None = None,
                 local_hint: Callable[[], str] = lambda: "") -> _Entry:
-    """A TFDS-backed name. Order: prepared TFDS copy → ``local()`` files → download (only when
-    allowed) → :class:`DataNotFoundError` (with ``how_to_prepare`` + ``local_hint()``)."""
+    """A TFDS-backed name. Order: prepared shards in ``$TFGEN_DATA_DIR/<name>_<size>`` →
+    prepared TFDS copy → ``local()`` files → download (only when allowed) →
+    :class:`DataNotFoundError` (with ``how_to_prepare`` + ``local_hint()``)."""
 
     def _open(_: str, opts: _Options) -> Source:
+        if (source := _prepared_copy(name, opts, info)) is not None:
+            return source
         builder = prepared_builder(config.tfds_name, opts.data_dir)
         if builder is not None:
             return TfdsSource(builder, config)
@@ -72,7 +104,16 @@ def _tfds_entry(config: TfdsConfig, info: SourceInfo, *,
         hint = how_to_prepare(config.tfds_name, opts.data_dir)
         hint += local_hint()
         if config.tfds_name.startswith("lsun"):
-            hint += "; preparing LSUN with TFDS needs `pip install tensorflow-io` (lmdb reader)"
+            hint += ("; preparing LSUN with TFDS needs `pip install tensorflow-io` (lmdb "
+                     "reader); or convert the LSUN LMDB export (bedroom_train_lmdb, "
+                     "bedroom_val_lmdb) yourself with `pip install lmdb` and `python "
+                     "train/prepare_data.py --source=lmdb:DIR --output="
+                     f"{prepared_dir(name, opts.image_size) or '$TFGEN_DATA_DIR/' + name + '_' + str(opts.image_size)} "
+                     f"--image_size={opts.image_size}`")
+        else:
+            hint += (f"; after that, `python train/prepare_data.py --source={name} "
+                     f"--image_size={opts.image_size}` with ${DATA_DIR_ENV} set writes resized "
+                     f"shards that {name!r} then reads first")
         raise DataNotFoundError(
             f"TFDS dataset {config.tfds_name!r} is not prepared in "
             f"{opts.data_dir or 'the default TFDS data_dir'} and downloads are off: {hint}.")
@@ -83,35 +124,57 @@ def _tfds_entry(config: TfdsConfig, info: SourceInfo, *,
 _GREY28 = (28, 28, 1)
 _NO_SPLITS_TEST_IS_VALIDATION = {"train": "train", "test": "validation"}
 
+
+def _imagenet(size: int) -> dict[str, _Entry]:
+    """``imagenet<size>``: Chrabaszcz et al.'s labelled ImageNet32/64 (TFDS ``imagenet_resized``);
+    ``downsampled_imagenet<size>``: van den Oord et al.'s unlabelled set (TFDS
+    ``downsampled_imagenet``), the one the published PixelCNN/PixelVAE numbers used."""
+    return {
+        f"imagenet{size}": _tfds_entry(
+            f"imagenet{size}", TfdsConfig(f"imagenet_resized/{size}x{size}",
+                                          parts=_NO_SPLITS_TEST_IS_VALIDATION),
+            SourceInfo((size, size, 3), 1000)),
+        f"downsampled_imagenet{size}": _tfds_entry(
+            f"downsampled_imagenet{size}",
+            TfdsConfig(f"downsampled_imagenet/{size}x{size}",
+                       parts=_NO_SPLITS_TEST_IS_VALIDATION, label_key=None),
+            SourceInfo((size, size, 3), 0)),
+    }
+
+
 _ENTRIES: dict[str, _Entry] = {
-    "mnist": _tfds_entry(TfdsConfig("mnist"), SourceInfo(_GREY28, 10)),
-    "fashion_mnist": _tfds_entry(TfdsConfig("fashion_mnist"), SourceInfo(_GREY28, 10),
-                                 local=_fashion_mnist_local, local_hint=_fashion_mnist_hint),
+    "mnist": _tfds_entry("mnist", TfdsConfig("mnist"), SourceInfo(_GREY28, 10)),
+    "fashion_mnist": _tfds_entry("fashion_mnist", TfdsConfig("fashion_mnist"),
+                                 SourceInfo(_GREY28, 10), local=_fashion_mnist_local,
+                                 local_hint=_fashion_mnist_hint),
     "binarized_fashion_mnist": _tfds_entry(
-        TfdsConfig("fashion_mnist"), SourceInfo(_GREY28, 10, force_binarize=True),
+        "binarized_fashion_mnist", TfdsConfig("fashion_mnist"),
+        SourceInfo(_GREY28, 10, force_binarize=True),
         local=_fashion_mnist_local, local_hint=_fashion_mnist_hint),
     "binarized_mnist": _tfds_entry(
-        TfdsConfig("binarized_mnist", label_key=None, zero_one=True),
+        "binarized_mnist", TfdsConfig("binarized_mnist", label_key=None, zero_one=True),
         SourceInfo(_GREY28, 0, binary=True)),
-    "cifar10": _tfds_entry(TfdsConfig("cifar10"), SourceInfo((32, 32, 3), 10)),
+    "cifar10": _tfds_entry("cifar10", TfdsConfig("cifar10"), SourceInfo((32, 32, 3), 10)),
     "lsun_bedroom": _tfds_entry(
+        "lsun_bedroom",
         TfdsConfig("lsun/bedroom", parts=_NO_SPLITS_TEST_IS_VALIDATION, label_key=None),
         SourceInfo((None, None, 3), 0, default_size=64)),
-    "imagenet64": _tfds_entry(
-        TfdsConfig("downsampled_imagenet/64x64", parts=_NO_SPLITS_TEST_IS_VALIDATION,
-                   label_key=None),
-        SourceInfo((None, None, 3), 0, default_size=64)),
+    **_imagenet(32),
+    **_imagenet(64),
     **{name: _Entry(info=lambda _: toy2d.INFO, open=lambda _, __, n=name: toy2d.Toy2DSource(n))
        for name in toy2d.NAMES},
     **{name: _Entry(info=lambda _, n=name: text.info(n),
                     open=lambda _, opts, n=name: text.TextSource(n, opts.image_size))
        for name in text.CORPORA},
 }
+_ENTRIES.update({alias: _ENTRIES[name] for alias, name in ALIASES.items()})
 _PREFIXED: dict[str, _Entry] = {
     NPZ_PREFIX: _Entry(info=lambda path: NpzSource(path).info(),
                        open=lambda path, _: NpzSource(path)),
     FOLDER_PREFIX: _Entry(info=lambda path: FolderSource(path).info(),
                           open=lambda path, opts: FolderSource(path, opts.image_size)),
+    PREPARED_PREFIX: _Entry(info=lambda path: PreparedSource(path).info(),
+                            open=lambda path, _: PreparedSource(path)),
     text.TEXT_PREFIX: _Entry(info=lambda path: text.info(text.TEXT_PREFIX + path),
                              open=lambda path, opts: text.TextSource(text.TEXT_PREFIX + path,
                                                                      opts.image_size)),
@@ -119,8 +182,8 @@ _PREFIXED: dict[str, _Entry] = {
 
 
 def dataset_names() -> list[str]:
-    """Sorted registered names (plus the ``npz:PATH``, ``folder:PATH`` and ``text:PATH`` forms,
-    not listed)."""
+    """Sorted registered names, aliases included (plus the ``npz:PATH``, ``folder:PATH``,
+    ``prepared:PATH`` and ``text:PATH`` forms, not listed)."""
     return sorted(_ENTRIES)
 
 
@@ -134,6 +197,7 @@ def _lookup(name: str) -> tuple[_Entry, str]:
         return _ENTRIES[name], ""
     raise ValueError(f"unknown dataset {name!r}; expected one of {dataset_names()}, "
                      f"or '{NPZ_PREFIX}PATH' (a .npz file) or '{FOLDER_PREFIX}PATH' (image folder) or "
+                     f"'{PREPARED_PREFIX}PATH' (train/prepare_data.py output) or "
                      f"'{text.TEXT_PREFIX}PATH' (text, one sentence per line)")
 
 
@@ -179,6 +243,20 @@ def get_spec(name: str, image_size: int | None = None, binarize: bool = False) -
     return _spec(name, entry.info(arg), image_size, binarize)
 
 
+def open_source(name: str, image_size: int | None = None, *, data_dir: str | None = None,
+                download: bool | None = None) -> tuple[DatasetSpec, Source]:
+    """The spec of ``name`` and its resolved source, whose ``read("train"/"test")`` gives the
+    source's own parts (no validation carve-out; images at their stored size, which
+    :func:`load` would crop and resize to ``spec.shape``). A prepared copy in
+    ``$TFGEN_DATA_DIR`` is skipped: this is what ``train/prepare_data.py`` reads from."""
+    entry, arg = _lookup(name)
+    spec = _spec(name, entry.info(arg), image_size, False)
+    opts = _Options(data_dir=data_dir, download=download_allowed(download),
+                    image_size=spec.shape[0] if spec.kind in (IMAGE, TEXT) else None,
+                    use_prepared=False)
+    return spec, entry.open(arg, opts)
+
+
 def load(name: str, split: str = "train", *, image_size: int | None = None,
          exclude_classes: Sequence[int] = (), binarize: bool = False, seed: int = 0,
          validation_fraction: float = 0.1, data_dir: str | None = None,
@@ -186,12 +264,14 @@ def load(name: str, split: str = "train", *, image_size: int | None = None,
     """Load a split of a named dataset.
 
     Args:
-      name: a name from :func:`dataset_names`, ``"npz:PATH"``, ``"folder:PATH"`` or
-        ``"text:PATH"``.
+      name: a name from :func:`dataset_names`, ``"npz:PATH"``, ``"folder:PATH"``,
+        ``"prepared:PATH"`` or ``"text:PATH"``. A registered image name reads the prepared
+        shards in ``$TFGEN_DATA_DIR/<name>_<S>`` first when that directory is complete (S the
+        output side; aliases resolved: ``lsun`` → ``lsun_bedroom_64``).
       split: ``"train"``, ``"validation"`` or ``"test"``. Validation is a seeded carve-out of the
         source's train split (see :mod:`tfgen.data.splits`); train is the rest of it.
       image_size: output side S for images (center crop to square, then resize); None keeps
-        the native size (64 for ``lsun_bedroom``, ``imagenet64`` and folders). For text it is
+        the native size (64 for ``lsun_bedroom`` and folders). For text it is
         the sequence length L (None: 32).
       exclude_classes: labels removed from train and validation only; test keeps every class
         (leave-classes-out OOD experiments).
