@@ -8,7 +8,7 @@ import tfgen.data as data
 
 EXPECTED = {"mnist", "fashion_mnist", "binarized_fashion_mnist", "binarized_mnist", "cifar10",
             "lsun_bedroom", "lsun", "imagenet32", "imagenet64", "downsampled_imagenet32",
-            "downsampled_imagenet64", "8gaussians", "25gaussians", "swissroll", "fortunes",
+            "downsampled_imagenet64", "photo_patches", "8gaussians", "25gaussians", "swissroll", "fortunes",
             "lm1b"}
 
 
@@ -41,6 +41,8 @@ def test_unknown_name_lists_valid_names():
     ("imagenet32", {}, ((32, 32, 3), 1000, "image", False)),
     ("imagenet64", {}, ((64, 64, 3), 1000, "image", False)),
     ("downsampled_imagenet64", {}, ((64, 64, 3), 0, "image", False)),
+    ("photo_patches", {}, ((32, 32, 3), 7, "image", False)),
+    ("photo_patches", dict(image_size=16), ((16, 16, 3), 7, "image", False)),
     ("25gaussians", {}, ((2,), 0, "points", False)),
 ])
 def test_get_spec_needs_no_data(name, kwargs, expected):

@@ -13,7 +13,7 @@ import numpy as np
 import tensorflow as tf
 
 from tfgen.data import splits, transforms
-from tfgen.data.sources import idx, text, toy2d
+from tfgen.data.sources import idx, photos, text, toy2d
 from tfgen.data.sources.base import Source, SourceInfo
 from tfgen.data.sources.folder import FolderSource
 from tfgen.data.sources.npz import NpzSource
@@ -161,6 +161,8 @@ _ENTRIES: dict[str, _Entry] = {
         SourceInfo((None, None, 3), 0, default_size=64)),
     **_imagenet(32),
     **_imagenet(64),
+    "photo_patches": _Entry(info=lambda _: photos.INFO,
+                            open=lambda _, opts: photos.PhotoPatches(opts.image_size)),
     **{name: _Entry(info=lambda _: toy2d.INFO, open=lambda _, __, n=name: toy2d.Toy2DSource(n))
        for name in toy2d.NAMES},
     **{name: _Entry(info=lambda _, n=name: text.info(n),
