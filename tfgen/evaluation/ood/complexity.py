@@ -21,13 +21,13 @@ deviations (dimensionless) that is large on either side.
 from __future__ import annotations
 
 import hashlib
-import io
 import math
 from collections.abc import Callable
 
 import numpy as np
 import tensorflow as tf
 
+from tfgen.evaluation import codecs
 from tfgen.evaluation.ood import typicality
 
 
@@ -47,17 +47,10 @@ def png_bits(images) -> np.ndarray:
 
 
 def webp_bits(images) -> np.ndarray:
-    """uint8 ``[B, H, W, C]`` -> float64 ``[B]``: bytes of each lossless WebP times 8."""
-    from PIL import Image
-
+    """uint8 ``[B, H, W, C]`` -> float64 ``[B]``: bytes of each lossless WebP
+    (:func:`tfgen.evaluation.codecs.encode`) times 8."""
     images = _checked_images(images)
-    out = np.empty(len(images), np.float64)
-    for i, image in enumerate(images):
-        buffer = io.BytesIO()
-        Image.fromarray(image[..., 0] if image.shape[-1] == 1 else image).save(
-            buffer, format="WEBP", lossless=True, quality=100, method=6)
-        out[i] = 8.0 * len(buffer.getvalue())
-    return out
+    return np.array([8.0 * len(codecs.encode(image, "webp")) for image in images], np.float64)
 
 
 COMPRESSORS: dict[str, Callable[[np.ndarray], np.ndarray]] = {"png": png_bits,
