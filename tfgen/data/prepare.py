@@ -135,10 +135,11 @@ def _lmdb(path: str) -> _Input:
     elif len(train) == 1 and len(val) == 1:
         pools = {"train": train[0], "test": val[0]}
     else:
+        found = (sorted(p.name for p in root.iterdir())[:8] if root.is_dir()
+                 else "no such folder")
         raise FileNotFoundError(
             f"{root}: expected an LMDB environment (data.mdb) or one *_train_lmdb and one "
-            f"*_val_lmdb folder (the LSUN export, e.g. bedroom_train_lmdb), found "
-            f"{'no such folder' if not root.is_dir() else sorted(p.name for p in root.iterdir())[:8]}")
+            f"*_val_lmdb folder (the LSUN export, e.g. bedroom_train_lmdb), found {found}")
 
     def _stream(lmdb_path):
         values = tf.data.Dataset.from_generator(

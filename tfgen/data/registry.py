@@ -104,11 +104,12 @@ def _tfds_entry(name: str, config: TfdsConfig, info: SourceInfo, *,
         hint = how_to_prepare(config.tfds_name, opts.data_dir)
         hint += local_hint()
         if config.tfds_name.startswith("lsun"):
+            target = (prepared_dir(name, opts.image_size)
+                      or f"${DATA_DIR_ENV}/{name}_{opts.image_size}")
             hint += ("; preparing LSUN with TFDS needs `pip install tensorflow-io` (lmdb "
                      "reader); or convert the LSUN LMDB export (bedroom_train_lmdb, "
                      "bedroom_val_lmdb) yourself with `pip install lmdb` and `python "
-                     "train/prepare_data.py --source=lmdb:DIR --output="
-                     f"{prepared_dir(name, opts.image_size) or '$TFGEN_DATA_DIR/' + name + '_' + str(opts.image_size)} "
+                     f"train/prepare_data.py --source=lmdb:DIR --output={target} "
                      f"--image_size={opts.image_size}`")
         else:
             hint += (f"; after that, `python train/prepare_data.py --source={name} "

@@ -30,7 +30,8 @@ _SAVE_OPTIONS = {"webp": dict(format="WEBP", lossless=True, quality=100, method=
                  "png": dict(format="PNG", optimize=True, compress_level=9)}
 
 
-def _checked(images) -> np.ndarray:
+def checked_images(images) -> np.ndarray:
+    """``images`` as a uint8 [B, H, W, C] array (C in 1, 3, 4); ValueError naming what was found."""
     images = np.asarray(images)
     if images.dtype != np.uint8 or images.ndim != 4 or images.shape[-1] not in (1, 3, 4):
         raise ValueError(f"expected uint8 images [B, H, W, C] with C in (1, 3, 4); found "
@@ -48,7 +49,7 @@ def encode(image, codec: str) -> bytes:
     from PIL import Image
 
     _check_codec(codec)
-    image = _checked(np.asarray(image)[None])[0]
+    image = checked_images(np.asarray(image)[None])[0]
     buffer = io.BytesIO()
     Image.fromarray(image[..., 0] if image.shape[-1] == 1 else image).save(
         buffer, **_SAVE_OPTIONS[codec])
@@ -73,7 +74,7 @@ def mosaic_grid(n: int) -> tuple[int, int]:
 def mosaic(images) -> np.ndarray:
     """uint8 [B, H, W, C] → one [rows*H, cols*W, C] picture, images row-major (see
     :func:`mosaic_grid`)."""
-    images = _checked(images)
+    images = checked_images(images)
     b, h, w, c = images.shape
     rows, cols = mosaic_grid(b)
     return images.reshape(rows, cols, h, w, c).transpose(0, 2, 1, 3, 4).reshape(
@@ -93,7 +94,7 @@ def bits_per_dim(images, codec: str = "webp", *, as_mosaic: bool = False) -> flo
     """Bits per subpixel of coding ``images`` (uint8 [B, H, W, C]) losslessly with ``codec``,
     each image its own file or, with ``as_mosaic``, all of them as one mosaic."""
     _check_codec(codec)
-    images = _checked(images)
+    images = checked_images(images)
     if len(images) == 0:
         raise ValueError("expected at least one image, found an empty batch")
     total = (_mosaic_bytes(images, codec) if as_mosaic

@@ -56,7 +56,8 @@ def read_manifest(root: str | os.PathLike) -> dict | None:
         try:
             manifest = json.load(f)
         except json.JSONDecodeError as e:
-            raise ValueError(f"{path}: expected a JSON manifest, found unreadable JSON ({e})") from e
+            raise ValueError(f"{path}: expected a JSON manifest, found unreadable JSON "
+                             f"({e})") from e
     if manifest.get("format") != FORMAT:
         raise ValueError(f"{path}: expected format {FORMAT!r}, found {manifest.get('format')!r}")
     missing = [p for p in PARTS if p not in manifest.get("parts", {})]

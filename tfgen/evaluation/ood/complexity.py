@@ -31,17 +31,9 @@ from tfgen.evaluation import codecs
 from tfgen.evaluation.ood import typicality
 
 
-def _checked_images(images) -> np.ndarray:
-    images = np.asarray(images)
-    if images.dtype != np.uint8 or images.ndim != 4 or images.shape[-1] not in (1, 3, 4):
-        raise ValueError(f"expected uint8 images [B, H, W, C] with C in (1, 3, 4); got "
-                         f"{images.dtype} {list(images.shape)}")
-    return images
-
-
 def png_bits(images) -> np.ndarray:
     """uint8 ``[B, H, W, C]`` -> float64 ``[B]``: bytes of each PNG (level 9) times 8."""
-    images = _checked_images(images)
+    images = codecs.checked_images(images)
     return np.array([8.0 * len(tf.io.encode_png(image, compression=9).numpy())
                      for image in images], np.float64)
 
@@ -49,7 +41,7 @@ def png_bits(images) -> np.ndarray:
 def webp_bits(images) -> np.ndarray:
     """uint8 ``[B, H, W, C]`` -> float64 ``[B]``: bytes of each lossless WebP
     (:func:`tfgen.evaluation.codecs.encode`) times 8."""
-    images = _checked_images(images)
+    images = codecs.checked_images(images)
     return np.array([8.0 * len(codecs.encode(image, "webp")) for image in images], np.float64)
 
 
@@ -68,7 +60,7 @@ def compressed_bits(images, compressor: str) -> np.ndarray:
     compressed before is looked up, not compressed again."""
     if compressor not in COMPRESSORS:
         raise ValueError(f"unknown compressor {compressor!r}; valid: {sorted(COMPRESSORS)}")
-    images = np.ascontiguousarray(_checked_images(images))
+    images = np.ascontiguousarray(codecs.checked_images(images))
     key = (compressor, images.shape, hashlib.blake2b(images.tobytes(), digest_size=16).digest())
     if key not in _LENGTHS:
         if len(_LENGTHS) >= _MAX_CACHED:
