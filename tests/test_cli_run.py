@@ -123,11 +123,11 @@ def test_help_shows_the_chosen_models_defaults(args, expected):
     (("--dataset=nonesuch",), "expected one of ['25gaussians'"),
     (("--experiment=nonesuch",), "vae_fashion_mnist"),
     (("--mixed_precision=fp8",), "mixed_float16"),
-    (("--model=vae", "--train_steps=-5"), "train_steps and epochs must be >= 0"),
+    (("--model=vae", "--train_steps=-5"), "TrainConfig.train_steps (--train_steps) must be >= 0; got -5"),
     (("--model=vae", "--train_steps=0"), "nothing to train"),
-    (("--model=vae", "--learning_rate=-1"), "learning_rate must be > 0"),
-    (("--model=vae", "--batch_size=-2"), "batch_size must be > 0"),
-    (("--model=vae", "--perturb_probability=1.5"), "perturb_probability must be in [0, 1]"),
+    (("--model=vae", "--learning_rate=-1"), "(--learning_rate) must be >= 0.0; got -1.0"),
+    (("--model=vae", "--batch_size=-2"), "(--batch_size) must be >= 0; got -2"),
+    (("--model=vae", "--perturb_probability=1.5"), "(--perturb_probability) must be in [0.0, 1.0]; got 1.5"),
 ])
 def test_bad_names_and_values_are_clear_errors(tmp_path, capsys, args, message):
     assert run_cli(tmp_path, *args, "--train_steps=1", "--export=false", *args[1:]) == 1

@@ -44,7 +44,7 @@ def define_flags() -> None:
     flags.DEFINE_integer("max_examples", None, "evaluate at most this many examples (default: all)",
                          lower_bound=1)
     flags.DEFINE_integer("seed", 0, "seed of the ELBO/importance noise and of the dataset's "
-                         "binarization and validation carve-out")
+                         "binarization and validation carve-out", lower_bound=0)
     flags.DEFINE_bool("binarize", False, "binarize a greyscale dataset (frozen per example for "
                       "validation/test)")
     flags.DEFINE_string("output_json", None, "also write the JSON result to this file")

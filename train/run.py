@@ -98,6 +98,7 @@ def resolve(flag_values: flags.FlagValues = FLAGS) -> tuple[str, dict, TrainConf
                       flag_values)
     model_config = dict(experiment.model_config) if experiment else {}
     model_config.update(overrides_from_flags(model_cls.Config, flag_values))
+    model_cls.Config(**model_config)  # types and ranges, before any data is read
     train_fields = dict(experiment.train_config) if experiment else {}
     train_fields.update(overrides_from_flags(TrainConfig, flag_values))
     cfg = resolve_batch_size(model, model_config, TrainConfig(**train_fields))

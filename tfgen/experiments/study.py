@@ -64,7 +64,7 @@ from tfgen.export import load_exported
 from tfgen.losses import get_loss
 from tfgen.models import get_model_class
 from tfgen.training import TrainConfig, TrainingDivergedError, restore_trained, train
-from tfgen.utils.config import field
+from tfgen.utils.config import CheckedConfig, field
 from tfgen.utils.machine import machine_info
 from tfgen.utils.records import atomic_write, to_json, write_json
 
@@ -72,20 +72,22 @@ PROFILES = ("auto", "cpu", "full", "smoke")
 
 
 @dataclasses.dataclass(frozen=True)
-class StudyConfig:
+class StudyConfig(CheckedConfig):
     """The fields every study has (one command-line flag each); a study's config subclasses it."""
 
     profile: str = field("auto", "cpu | full | smoke | auto (full when a GPU is visible)")
     train_steps: int = field(1000, "optimizer steps per trained model (GANs: generator "
-                                   "iterations)")
+                                   "iterations)", minimum=0)
     max_train_seconds: float = field(0.0, "if > 0, also stop each run after this much "
-                                          "wall-clock time (from the end of its first batch)")
-    batch_size: int = field(64, "training batch size")
-    learning_rate: float = field(0.0, "learning rate (0: each model's default)")
+                                          "wall-clock time (from the end of its first batch)",
+                                     minimum=0.0)
+    batch_size: int = field(64, "training batch size", minimum=1)
+    learning_rate: float = field(0.0, "learning rate (0: each model's default)", minimum=0.0)
     resume: bool = field(False, "reuse runs whose stored record matches their settings and "
                                 "continue interrupted ones from their checkpoints")
-    seed: int = field(0, "seed of data order, initialization and evaluation noise")
-    verbose: int = field(0, "Keras verbosity of training (0 silent, 1 progress bar, 2 epochs)")
+    seed: int = field(0, "seed of data order, initialization and evaluation noise", minimum=0)
+    verbose: int = field(0, "Keras verbosity of training (0 silent, 1 progress bar, 2 epochs)",
+                         minimum=0, maximum=2)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -93,11 +95,13 @@ class LatentModelSizes:
     """Size fields of the likelihood models, by the models' own names; a field equal to 0 keeps
     each model's default and applies only to the models whose config has it."""
 
-    latent_dim: int = field(0, "z dimensionality of the latent models (0: model default)")
+    latent_dim: int = field(0, "z dimensionality of the latent models (0: model default)",
+                            minimum=0)
     filters: int = field(0, "width of the PixelCNN layers (and the conv VAE's first layer); "
-                            "0: model default")
-    encoder_filters: int = field(0, "PixelVAE encoder/upsampling width (0: default, 32)")
-    kl_warmup_steps: int = field(0, "linear KL warm-up of the latent models (steps)")
+                            "0: model default", minimum=0)
+    encoder_filters: int = field(0, "PixelVAE encoder/upsampling width (0: default, 32)",
+                                 minimum=0)
+    kl_warmup_steps: int = field(0, "linear KL warm-up of the latent models (steps)", minimum=0)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -105,9 +109,9 @@ class LikelihoodEvaluation:
     """How the likelihood of trained models is measured on test images."""
 
     importance_samples: int = field(100, "K of the importance-weighted NLL bound of latent "
-                                         "models (thesis: 5000)")
-    eval_examples: int = field(1000, "test images evaluated (0: the whole test split)")
-    eval_batch_size: int = field(100, "test images per evaluation batch")
+                                         "models (thesis: 5000)", minimum=1)
+    eval_examples: int = field(1000, "test images evaluated (0: the whole test split)", minimum=0)
+    eval_batch_size: int = field(100, "test images per evaluation batch", minimum=1)
 
 
 C = TypeVar("C", bound=StudyConfig)

@@ -62,14 +62,14 @@ from tfgen.models.base import (
 )
 from tfgen.models.signatures import Signature, SignatureTable, checked, data_spec, verb_signatures
 from tfgen.nets.registry import NetOptions, has_batch_norm, make_critic, make_generator
-from tfgen.utils.config import field
+from tfgen.utils.config import CheckedConfig, field
 
 #: Networks ``generator="auto"`` / ``critic="auto"`` pick for each data kind.
 _AUTO_NETS = {POINTS: "toy_mlp", TEXT: "text_cnn", IMAGE: "dcgan"}
 
 
 @dataclasses.dataclass
-class GANConfig:
+class GANConfig(CheckedConfig):
     """Hyperparameters of :class:`GAN` (each is also a ``train/run.py`` flag)."""
 
     loss: str = field("wgan-gp", "GAN objective: wgan-gp | wgan-clip | dcgan | lsgan")
@@ -77,32 +77,38 @@ class GANConfig:
                                    "dcgan for images); see tfgen.nets.generator_names()")
     critic: str = field("auto", "critic net (auto: toy_mlp for points, text_cnn for text, dcgan "
                                 "for images); see tfgen.nets.critic_names()")
-    latent_dim: int = field(128, "dimensionality of z ~ N(0, I)")
+    latent_dim: int = field(128, "dimensionality of z ~ N(0, I)", minimum=1)
     n_critic: int = field(0, "critic updates per generator update, each on its own minibatch of "
                              "batch_size / n_critic real examples (0: the loss' default, 5 for "
-                             "wgan-gp/wgan-clip, 1 for dcgan/lsgan)")
-    gp_weight: float = field(10.0, "gradient penalty coefficient lambda (wgan-gp)")
+                             "wgan-gp/wgan-clip, 1 for dcgan/lsgan)", minimum=0)
+    gp_weight: float = field(10.0, "gradient penalty coefficient lambda (wgan-gp)", minimum=0.0)
     one_sided_penalty: bool = field(False, "penalize only gradient norms above 1 (wgan-gp)")
-    clip_value: float = field(0.01, "critic weights are clipped to [-c, c] (wgan-clip)")
-    generator_dim: int = field(0, "base width of the generator (0: the architecture's default)")
-    critic_dim: int = field(0, "base width of the critic (0: the architecture's default)")
+    clip_value: float = field(0.01, "critic weights are clipped to [-c, c] (wgan-clip)",
+                              minimum=0.0)
+    generator_dim: int = field(0, "base width of the generator (0: the architecture's default)",
+                               minimum=0)
+    critic_dim: int = field(0, "base width of the critic (0: the architecture's default)",
+                            minimum=0)
     generator_norm: str = field("auto", "generator normalization: batch | layer | none | auto "
                                         "(auto: the architecture's default)")
     critic_norm: str = field("none", "critic normalization: none | layer | batch (batch is "
                                      "refused with a gradient penalty)")
-    resnet_depth: int = field(101, "convolution layers of the deep 'resnet' nets")
+    resnet_depth: int = field(101, "convolution layers of the deep 'resnet' nets", minimum=1)
     mlp_layers: int = field(0, "hidden layers of the 'toy_mlp' / 'mlp' nets (0: their default, "
-                               "3 / 4; the thesis' Fig. 3.1b uses 12)")
-    beta1: float = field(-1.0, "Adam beta_1 of both optimizers (-1: the loss' default)")
-    beta2: float = field(-1.0, "Adam beta_2 of both optimizers (-1: the loss' default)")
+                               "3 / 4; the thesis' Fig. 3.1b uses 12)", minimum=0)
+    beta1: float = field(-1.0, "Adam beta_1 of both optimizers (-1: the loss' default)",
+                         minimum=-1.0, maximum=1.0)
+    beta2: float = field(-1.0, "Adam beta_2 of both optimizers (-1: the loss' default)",
+                         minimum=-1.0, maximum=1.0)
     lr_decay_steps: int = field(0, "if > 0, both learning rates decay linearly to 0 over this "
-                                   "many generator iterations")
+                                   "many generator iterations", minimum=0)
     conditional: bool = field(False, "AC-GAN: class-conditional generator, auxiliary classifier "
                                      "head on the critic (labels from the dataset)")
-    num_classes: int = field(0, "classes of a conditional GAN (0: the dataset's)")
-    acgan_scale: float = field(1.0, "weight of the critic's class loss on real data (AC-GAN)")
+    num_classes: int = field(0, "classes of a conditional GAN (0: the dataset's)", minimum=0)
+    acgan_scale: float = field(1.0, "weight of the critic's class loss on real data (AC-GAN)",
+                               minimum=0.0)
     acgan_scale_generator: float = field(0.1, "weight of the generator's class loss on its "
-                                              "samples (AC-GAN)")
+                                              "samples (AC-GAN)", minimum=0.0)
 
 
 class ClipConstraint(keras.constraints.Constraint):

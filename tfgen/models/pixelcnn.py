@@ -32,24 +32,25 @@ from tfgen.data.spec import IMAGE
 from tfgen.models.base import GenerativeModel
 from tfgen.models.signatures import SignatureTable, verb_signatures
 from tfgen.sampling import cached_sample
-from tfgen.utils.config import field
+from tfgen.utils.config import CheckedConfig, field
 
 SUPPORTED_LIKELIHOODS = ("bernoulli", "categorical")
 
 
 @dataclasses.dataclass
-class PixelCNNConfig:
+class PixelCNNConfig(CheckedConfig):
     """Hyperparameters of :class:`PixelCNN` (each is also a ``train/run.py`` flag)."""
 
     ar_layers: int = field(6, "autoregressive layers: residual blocks after the 7x7 mask-A conv "
-                              "(pixelcnn) or gated blocks including the first (gated_pixelcnn)")
-    filters: int = field(64, "feature maps of the autoregressive stack")
-    first_kernel_size: int = field(7, "kernel of the first (mask-A) layer (thesis: 7)")
-    kernel_size: int = field(3, "odd kernel size of the masked convs after the first")
+                              "(pixelcnn) or gated blocks including the first (gated_pixelcnn)",
+                           minimum=1)
+    filters: int = field(64, "feature maps of the autoregressive stack", minimum=1)
+    first_kernel_size: int = field(7, "kernel of the first (mask-A) layer (thesis: 7)", minimum=1)
+    kernel_size: int = field(3, "odd kernel size of the masked convs after the first", minimum=1)
     likelihood: str = field("auto", "bernoulli | categorical | auto (bernoulli for binarized "
                                     "data, categorical for 8-bit)")
     conditional: bool = field(False, "class-conditional: a one-hot label enters every block")
-    num_classes: int = field(-1, "classes of a conditional model; -1: the dataset's")
+    num_classes: int = field(-1, "classes of a conditional model; -1: the dataset's", minimum=-1)
 
 
 @dataclasses.dataclass
@@ -57,9 +58,10 @@ class GatedPixelCNNConfig(PixelCNNConfig):
     """Hyperparameters of :class:`GatedPixelCNN` (the thesis' MNIST PixelVAE decoder stack:
     32 filters, a 7x7 block then 5x5 blocks, two gated 1x1 layers)."""
 
-    filters: int = field(32, "feature maps of the autoregressive stack")
-    kernel_size: int = field(5, "odd kernel size of the gated blocks after the first")
-    head_layers: int = field(2, "gated 1x1 layers between the last block and the output conv")
+    filters: int = field(32, "feature maps of the autoregressive stack", minimum=1)
+    kernel_size: int = field(5, "odd kernel size of the gated blocks after the first", minimum=1)
+    head_layers: int = field(2, "gated 1x1 layers between the last block and the output conv",
+                             minimum=0)
 
 
 @keras.saving.register_keras_serializable(package="tfgen")
@@ -80,8 +82,6 @@ class PixelCNN(GenerativeModel):
         if cfg.conditional and cfg.num_classes < 1:
             raise ValueError("conditional=True needs num_classes >= 1 (a labelled dataset, or "
                              f"--num_classes); got num_classes={cfg.num_classes}")
-        if cfg.ar_layers < 1:
-            raise ValueError(f"ar_layers must be >= 1; got {cfg.ar_layers}")
         self.likelihood = get_likelihood(cfg.likelihood)
         self.num_classes = cfg.num_classes if cfg.conditional else 0
         self.network = self.build_network(self.image_shape[-1] * self.likelihood.params_per_channel)

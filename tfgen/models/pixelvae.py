@@ -29,7 +29,7 @@ from tfgen.models.base import seed_pair
 from tfgen.models.vae import VAE
 from tfgen.nets.pixelvae import DECODERS, UPSAMPLE, PixelVAEDecoder, PixelVAEEncoder
 from tfgen.sampling import cached_sample_network, naive_sample_network
-from tfgen.utils.config import field
+from tfgen.utils.config import CheckedConfig, field
 from tfgen.utils.registry import check_name, lookup
 
 
@@ -37,33 +37,37 @@ SAMPLERS = {"cached": cached_sample_network, "naive": naive_sample_network}
 
 
 @dataclasses.dataclass
-class PixelVAEConfig:
+class PixelVAEConfig(CheckedConfig):
     """Hyperparameters of :class:`PixelVAE` (each is also a ``train/run.py`` flag).
 
     Defaults follow the thesis' MNIST model (Appendix A.0.5 and the original code) except
     ``ar_layers``, which is CPU-sized; Fig. 2.4 sweeps it.
     """
 
-    latent_dim: int = field(64, "dimensionality of z (thesis MNIST code: 64; Fig. 2.5: 2)")
+    latent_dim: int = field(64, "dimensionality of z (thesis MNIST code: 64; Fig. 2.5: 2)",
+                            minimum=1)
     decoder: str = field(UPSAMPLE, "upsample (appendix decoder; its map conditions the gated "
                                    "layers) | cond_bias (a linear map of z in every gated layer)")
     ar_layers: int = field(2, "gated PixelCNN layers in p(x|z): the first first_kernel_size "
                               "wide, the rest kernel_size (appendix: 1 + N); 0 = no "
-                              "autoregression (upsample only)")
-    filters: int = field(32, "width of the gated PixelCNN layers (thesis: 32)")
+                              "autoregression (upsample only)", minimum=0)
+    filters: int = field(32, "width of the gated PixelCNN layers (thesis: 32)", minimum=1)
     gated: bool = field(True, "gated PixelCNN layers (Gated PixelVAE); false: ReLU residual "
                               "blocks after a mask-A conv (Table 2.1's PixelVAE; ar_layers = "
                               "blocks)")
     encoder_filters: int = field(32, "width f of the encoder/upsampling decoder: f, 2f (thesis: "
-                                     "32)")
-    first_kernel_size: int = field(7, "kernel of the first gated layer (thesis: 7)")
-    kernel_size: int = field(5, "kernel of the other gated layers (thesis: 5)")
+                                     "32)", minimum=1)
+    first_kernel_size: int = field(7, "kernel of the first gated layer (thesis: 7)", minimum=1)
+    kernel_size: int = field(5, "kernel of the other gated layers (thesis: 5)", minimum=1)
     likelihood: str = field("auto", "bernoulli | categorical | logistic | auto (from the data)")
-    mixture_components: int = field(5, "logistic mixture components (likelihood=logistic)")
+    mixture_components: int = field(5, "logistic mixture components (likelihood=logistic)",
+                                    minimum=1)
     kl_warmup_steps: int = field(0, "KL weight rises linearly from 0 to 1 over these steps "
-                                    "(original code: 10000)")
-    log_prob_samples: int = field(128, "importance samples K behind the log_prob verb / signature")
-    iw_chunk_elements: int = field(1 << 24, "max float32 activations per importance chunk")
+                                    "(original code: 10000)", minimum=0)
+    log_prob_samples: int = field(128, "importance samples K behind the log_prob verb / signature",
+                                  minimum=1)
+    iw_chunk_elements: int = field(1 << 24, "max float32 activations per importance chunk",
+                                   minimum=1)
 
 
 @keras.saving.register_keras_serializable(package="tfgen")
@@ -79,8 +83,6 @@ class PixelVAE(VAE):
 
     def __init__(self, image_shape, seed: int = 0, data_kind: str = IMAGE, **config):
         check_name(config.get("decoder", UPSAMPLE), DECODERS, "PixelVAE decoder")
-        if config.get("ar_layers", 0) < 0:
-            raise ValueError(f"ar_layers must be >= 0; got {config['ar_layers']}")
         super().__init__(image_shape, seed=seed, data_kind=data_kind, **config)
 
     def build_networks(self):

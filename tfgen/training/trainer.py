@@ -27,69 +27,62 @@ from tfgen.models import build_model, get_model_class
 from tfgen.training.callbacks import Checkpointer, ImageGrids, NaNGuard, TrainingBudget
 from tfgen.training.checkpoints import CheckpointStore
 from tfgen.training.environment import make_strategy, precision_policy
-from tfgen.utils.config import field
+from tfgen.utils.config import CheckedConfig, field
 from tfgen.utils.records import write_json
 
 
 @dataclasses.dataclass
-class TrainConfig:
+class TrainConfig(CheckedConfig):
     """Everything about a run except the model's own hyperparameters (one flag per field)."""
 
     dataset: str = field("binarized_fashion_mnist", "dataset name (see tfgen.data.dataset_names)")
-    image_size: int = field(0, "resize/crop images to this size (0: the dataset's own size)")
+    image_size: int = field(0, "resize/crop images to this size (0: the dataset's own size)",
+                            minimum=0)
     binarize: bool = field(False, "dynamically binarize a grayscale dataset")
     perturb_probability: float = field(0.0, "replace each training subpixel by a uniform random "
                                             "value with this probability (Ren et al. 2019's "
-                                            "background model for the OOD likelihood ratio)")
-    exclude_classes: tuple[int, ...] = field((), "labels removed from train/validation data")
-    train_examples: int = field(0, "train on only the first N training examples (0: all)")
+                                            "background model for the OOD likelihood ratio)",
+                                       minimum=0.0, maximum=1.0)
+    exclude_classes: tuple[int, ...] = field((), "labels removed from train/validation data",
+                                             minimum=0)
+    train_examples: int = field(0, "train on only the first N training examples (0: all)",
+                                minimum=0)
     data_dir: str = field("", "TFDS data directory (empty: TFDS' default)")
     batch_size: int = field(0, "global batch size, split across replicas (0: the model's "
-                               "default: 64; a GAN's n_critic x 64, one generator iteration)")
-    train_steps: int = field(1000, "optimizer steps to train for in total")
-    epochs: int = field(0, "if > 0, train for this many passes over the training split instead")
+                               "default: 64; a GAN's n_critic x 64, one generator iteration)",
+                            minimum=0)
+    train_steps: int = field(1000, "optimizer steps to train for in total", minimum=0)
+    epochs: int = field(0, "if > 0, train for this many passes over the training split instead",
+                        minimum=0)
     max_train_seconds: float = field(0.0, "if > 0, also stop after this much wall-clock time, counted from "
-                                    "the end of the first train batch (tracing not charged)")
-    learning_rate: float = field(0.0, "learning rate (0: the model's default, 1e-3 for the VAE)")
-    seed: int = field(0, "seed of data order, binarization, model noise and initialization")
+                                    "the end of the first train batch (tracing not charged)",
+                                     minimum=0.0)
+    learning_rate: float = field(0.0, "learning rate (0: the model's default, 1e-3 for the VAE)",
+                                 minimum=0.0)
+    seed: int = field(0, "seed of data order, binarization, model noise and initialization",
+                      minimum=0)
     output_dir: str = field("", "run directory (empty: runs/<run name>)")
     resume: bool = field(False, "continue from the newest checkpoint in output_dir")
     mixed_precision: str = field("off", "off | mixed_float16 | mixed_bfloat16")
     strategy: str = field("default", "default | mirrored | multiworker | tpu")
     tpu: str = field("", "TPU address for --strategy=tpu (empty: local/Colab TPU)")
     jit_compile: bool = field(False, "compile the train step with XLA")
-    steps_per_epoch: int = field(200, "steps between validation, logs and image grids")
-    checkpoint_every: int = field(200, "steps between checkpoints")
-    keep_checkpoints: int = field(3, "newest checkpoints kept on disk")
-    eval_batches: int = field(20, "batches of the validation/test split per evaluation")
-    sample_images: int = field(64, "images in each sample grid (0: none)")
+    steps_per_epoch: int = field(200, "steps between validation, logs and image grids", minimum=1)
+    checkpoint_every: int = field(200, "steps between checkpoints", minimum=1)
+    keep_checkpoints: int = field(3, "newest checkpoints kept on disk", minimum=1)
+    eval_batches: int = field(20, "batches of the validation/test split per evaluation", minimum=1)
+    sample_images: int = field(64, "images in each sample grid (0: none)", minimum=0)
     export: bool = field(True, "export a SavedModel at the end")
     export_root: str = field("saved_models", "root of the versioned SavedModel exports")
     export_name: str = field("", "export name (empty: the run name)")
-    verbose: int = field(1, "Keras verbosity: 0 silent, 1 progress bar, 2 one line per epoch")
+    verbose: int = field(1, "Keras verbosity: 0 silent, 1 progress bar, 2 one line per epoch",
+                         minimum=0, maximum=2)
 
     def __post_init__(self):
-        checks = [
-            (self.train_steps >= 0 and self.epochs >= 0,
-             f"train_steps and epochs must be >= 0; got {self.train_steps}, {self.epochs}"),
-            (self.train_steps > 0 or self.epochs > 0,
-             "train_steps and epochs are both 0: nothing to train (set --train_steps or --epochs)"),
-            (self.learning_rate >= 0, f"learning_rate must be > 0 (or 0 for the model's "
-                                      f"default); got {self.learning_rate}"),
-            (self.max_train_seconds >= 0, f"max_train_seconds must be >= 0 (0: no budget); got "
-                                          f"{self.max_train_seconds}"),
-            (0.0 <= self.perturb_probability <= 1.0,
-             f"perturb_probability must be in [0, 1]; got {self.perturb_probability}"),
-            (min(self.steps_per_epoch, self.checkpoint_every, self.keep_checkpoints,
-                 self.eval_batches) >= 1,
-             f"steps_per_epoch, checkpoint_every, keep_checkpoints and eval_batches must be >= 1; "
-             f"got {self.steps_per_epoch}, {self.checkpoint_every}, {self.keep_checkpoints}, "
-             f"{self.eval_batches}"),
-            (self.sample_images >= 0, f"sample_images must be >= 0; got {self.sample_images}"),
-        ]
-        for ok, message in checks:
-            if not ok:
-                raise ValueError(message)
+        super().__post_init__()  # types and each field's range
+        if self.train_steps == 0 and self.epochs == 0:
+            raise ValueError("train_steps and epochs are both 0: nothing to train (set "
+                             "--train_steps or --epochs)")
 
 
 class TrainingDivergedError(FloatingPointError):
@@ -124,9 +117,6 @@ def _check_resume_config(path: str, record: dict, resume: bool, has_checkpoints:
 def resolve_batch_size(model_name: str, model_config: dict[str, Any],
                        cfg: TrainConfig) -> TrainConfig:
     """``cfg`` with ``batch_size`` 0 replaced by the model's default for ``model_config``."""
-    if cfg.batch_size < 0:
-        raise ValueError(f"batch_size must be > 0 (or 0 for the model's default); got "
-                         f"{cfg.batch_size}")
     if cfg.batch_size:
         return cfg
     cls = get_model_class(model_name)

@@ -3,21 +3,91 @@
 from __future__ import annotations
 
 import dataclasses
+import math
+import numbers
 import typing
 from typing import Any
 
 from absl import flags
 
 
-def field(default: Any, help: str):  # noqa: A002 - mirrors absl's argument name
-    """A dataclass field with a default and the help text its flag shows."""
+#: ``field(..., minimum=ANY)``: a number field that takes every value (the sweep test in
+#: tests/utils/test_config_bounds.py asks every int/float field to declare its range).
+ANY = "any"
+
+
+def field(default: Any, help: str, *, minimum: Any = None,  # noqa: A002 - absl's name
+          maximum: float | None = None):
+    """A dataclass field with a default, the help text its flag shows, and for numbers the
+    closed range ``[minimum, maximum]`` that :class:`CheckedConfig` enforces (for a tuple of
+    numbers: on each item). ``minimum=ANY`` declares an unbounded number field."""
     if isinstance(default, (list, dict, set)):
         raise TypeError("use an immutable default (tuple) for config fields")
-    return dataclasses.field(default=default, metadata={"help": help})
+    metadata = {"help": help}
+    if minimum is not None:
+        metadata["minimum"] = minimum
+    if maximum is not None:
+        metadata["maximum"] = maximum
+    return dataclasses.field(default=default, metadata=metadata)
+
+
+def value_range(f: dataclasses.Field) -> tuple[float | None, float | None]:
+    """(minimum, maximum) a field declares; None where unbounded."""
+    minimum = f.metadata.get("minimum")
+    return (None if minimum == ANY else minimum), f.metadata.get("maximum")
+
+
+def _range_text(f: dataclasses.Field) -> str:
+    low, high = value_range(f)
+    if low is not None and high is not None:
+        return f"in [{low}, {high}]"
+    return f">= {low}" if low is not None else (f"<= {high}" if high is not None else "")
 
 
 def _help(f: dataclasses.Field) -> str:
-    return f.metadata.get("help", f.name)
+    text = f.metadata.get("help", f.name)
+    bounds = _range_text(f)
+    return f"{text} ({bounds})" if bounds else text
+
+
+def _item_type(kind) -> type:
+    return typing.get_args(kind)[0] if typing.get_origin(kind) is tuple else kind
+
+
+def check_field_values(config) -> None:
+    """Raise ``ValueError`` naming the field (and its flag) for a value of the wrong type or
+    outside its declared range; numbers of a tuple field are checked one by one."""
+    hints = typing.get_type_hints(type(config))
+    owner = type(config).__name__
+    for f in dataclasses.fields(config):
+        kind, value = hints[f.name], getattr(config, f.name)
+        item = _item_type(kind)
+        values = value if typing.get_origin(kind) is tuple else (value,)
+        if typing.get_origin(kind) is tuple and not isinstance(value, (tuple, list)):
+            raise ValueError(f"{owner}.{f.name} (--{f.name}) must be a tuple of {item.__name__}; "
+                             f"got {value!r} ({type(value).__name__})")
+        for v in values:
+            number = {int: numbers.Integral, float: numbers.Real}.get(item)
+            ok = (isinstance(v, number) and not isinstance(v, bool) if number
+                  else isinstance(v, item))
+            if not ok:
+                raise ValueError(f"{owner}.{f.name} (--{f.name}) must be {item.__name__}; got "
+                                 f"{v!r} ({type(v).__name__})")
+            low, high = value_range(f)
+            if item in (int, float) and ((low is not None and v < low)
+                                         or (high is not None and v > high)
+                                         or (item is float and not math.isfinite(v))):
+                bounds = _range_text(f) or "finite"
+                raise ValueError(f"{owner}.{f.name} (--{f.name}) must be {bounds}; got {v!r}")
+
+
+class CheckedConfig:
+    """Base of config dataclasses: construction refuses wrong types and out-of-range values
+    (:func:`check_field_values`). A subclass with cross-field checks calls
+    ``super().__post_init__()`` first."""
+
+    def __post_init__(self):
+        check_field_values(self)
 
 
 def define_flags(config_cls, flag_values: flags.FlagValues = flags.FLAGS,

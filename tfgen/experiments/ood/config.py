@@ -81,26 +81,31 @@ class OODConfig(StudyConfig, LatentModelSizes, LikelihoodEvaluation):
     dataset: str = field("fashion_mnist", "labelled 8-bit dataset; a class is held out at a time")
     models: tuple[str, ...] = field(("vae", "pixelcnn", "pixelvae", "dcgan"),
                                     f"models to train and score; any of {ood_model_names()}")
-    classes: tuple[int, ...] = field((), "held-out classes to run (empty: all)")
+    classes: tuple[int, ...] = field((), "held-out classes to run (empty: all)", minimum=0)
     scorers: tuple[str, ...] = field((), "scorers to compute (empty: every one that applies)")
     background: bool = field(True, "train a likelihood-ratio background model per likelihood "
                                    "model and class (the likelihood_ratio scorer)")
     background_seconds: float = field(30.0, "wall-clock budget of each background model, from "
                                             "the end of its first batch (0: none; train_steps "
-                                            "also stops it)")
+                                            "also stops it)", minimum=0.0)
     perturb_probability: float = field(DEFAULT_MU, "mu: the background model's per-subpixel "
-                                                   "replacement probability")
-    ar_layers: int = field(0, "PixelCNN / PixelVAE autoregressive layers (0: default)")
-    conv_layers: int = field(0, "VAE conv layers in encoder and decoder (0: default, 8)")
-    generator_dim: int = field(0, "GAN generator width (0: default)")
-    critic_dim: int = field(0, "GAN critic width (0: default)")
-    steps_per_epoch: int = field(100000, "steps between the trainer's validation passes")
+                                                   "replacement probability",
+                                       minimum=0.0, maximum=1.0)
+    ar_layers: int = field(0, "PixelCNN / PixelVAE autoregressive layers (0: default)", minimum=0)
+    conv_layers: int = field(0, "VAE conv layers in encoder and decoder (0: default, 8)",
+                             minimum=0)
+    generator_dim: int = field(0, "GAN generator width (0: default)", minimum=0)
+    critic_dim: int = field(0, "GAN critic width (0: default)", minimum=0)
+    steps_per_epoch: int = field(100000, "steps between the trainer's validation passes",
+                                 minimum=1)
     reference_examples: int = field(1000, "held-out in-distribution validation images: the first "
                                           "half estimates the entropy, the second bootstraps "
-                                          "the typicality threshold")
-    typicality_batch_size: int = field(10, "M of the batch typicality test")
-    typicality_alpha: float = field(0.01, "false-alarm rate of the bootstrapped threshold")
-    bootstrap_samples: int = field(1000, "bootstrapped held-out batches for the threshold")
+                                          "the typicality threshold", minimum=4)
+    typicality_batch_size: int = field(10, "M of the batch typicality test", minimum=1)
+    typicality_alpha: float = field(0.01, "false-alarm rate of the bootstrapped threshold",
+                                    minimum=0.0, maximum=1.0)
+    bootstrap_samples: int = field(1000, "bootstrapped held-out batches for the threshold",
+                                   minimum=1)
     export: bool = field(False, "export each model and score the SavedModel (else the live "
                                 "model restored from its checkpoint)")
 
@@ -138,9 +143,6 @@ def check(cfg: OODConfig) -> OODConfig:
         get_ood_model(name)
     for name in cfg.scorers:  # before any training, not after it at scoring time
         get_scorer(name)
-    if cfg.eval_examples < 0 or cfg.reference_examples < 4:
-        raise ValueError(f"eval_examples must be >= 0 and reference_examples >= 4; got "
-                         f"{cfg.eval_examples}, {cfg.reference_examples}")
     return cfg
 
 

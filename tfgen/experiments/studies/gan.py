@@ -33,19 +33,19 @@ def datasets_field(default: tuple[str, ...] = ()):
 
 
 def generator_dim_field():
-    return field(0, "base width of the generator (0: the architecture's default)")
+    return field(0, "base width of the generator (0: the architecture's default)", minimum=0)
 
 
 def latent_dim_field(default: int = 128):
-    return field(default, "dimensionality of z")
+    return field(default, "dimensionality of z", minimum=1)
 
 
 def num_samples_field(default: int = 1000):
-    return field(default, "samples drawn for each metric")
+    return field(default, "samples drawn for each metric", minimum=1)
 
 
 def eval_every_field(default: int = 0):
-    return field(default, "generator iterations between measurements along training")
+    return field(default, "generator iterations between measurements along training", minimum=0)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -54,10 +54,12 @@ class GanStudyConfig(StudyConfig):
 
     runs: tuple[str, ...] = runs_field()
     batch_size: int = field(64, "examples per critic minibatch (the thesis' m); a run's "
-                                "TrainConfig batch is m x n_critic")
+                                "TrainConfig batch is m x n_critic", minimum=1)
     losses: tuple[str, ...] = field((), "GAN objectives compared (see tfgen.losses)")
-    critic_dim: int = field(0, "base width of the critic (0: the architecture's default)")
-    gp_weight: float = field(0.0, "gradient penalty coefficient lambda (0: the model's, 10)")
+    critic_dim: int = field(0, "base width of the critic (0: the architecture's default)",
+                            minimum=0)
+    gp_weight: float = field(0.0, "gradient penalty coefficient lambda (0: the model's, 10)",
+                             minimum=0.0)
 
 
 #: Seconds-long sizes that only check the plumbing (tests, "does it run"); the study's own

@@ -40,7 +40,8 @@ class ImageGanConfig(GanStudyConfig):
     """The fields of the image studies (``datasets[0]`` is the data)."""
 
     datasets: tuple[str, ...] = gan.datasets_field(("fashion_mnist",))
-    image_size: int = field(0, "resize/crop images to this size (0: the dataset's own size)")
+    image_size: int = field(0, "resize/crop images to this size (0: the dataset's own size)",
+                            minimum=0)
     architectures: tuple[str, ...] = field(
         ("dcgan/dcgan",), "generator/critic pairs 'G/D' or 'G/D/generator_norm' (see tfgen.nets)")
     generator_dim: int = gan.generator_dim_field()
@@ -109,7 +110,8 @@ class ScoreVsTimeConfig(ImageGanConfig):
     """The settings of ``score_vs_time`` (``architectures[0]`` is the architecture)."""
 
     eval_every: int = gan.eval_every_field(50)
-    classifier_steps: int = field(1500, "training steps of the feature classifier (FD/score)")
+    classifier_steps: int = field(1500, "training steps of the feature classifier (FD/score)",
+                                  minimum=1)
 
 
 def _score_runs(cfg: ScoreVsTimeConfig) -> list[RunSpec]:
@@ -159,7 +161,7 @@ class CriticOverfittingConfig(ImageGanConfig):
     """The settings of ``critic_overfitting`` (``losses[0]``, ``architectures[0]``)."""
 
     eval_every: int = gan.eval_every_field(200)
-    train_examples: int = field(1000, "train on only the first N training images")
+    train_examples: int = field(1000, "train on only the first N training images", minimum=0)
 
 
 @functools.lru_cache(maxsize=2)
@@ -218,7 +220,8 @@ def _overfitting_report(cfg: CriticOverfittingConfig, records: list[dict],
 class ArchitectureRobustnessConfig(ImageGanConfig):
     """The settings of ``architecture_robustness``."""
 
-    classifier_steps: int = field(1500, "training steps of the feature classifier (FD/score)")
+    classifier_steps: int = field(1500, "training steps of the feature classifier (FD/score)",
+                                  minimum=1)
 
 
 def _robustness_runs(cfg: ArchitectureRobustnessConfig) -> list[RunSpec]:

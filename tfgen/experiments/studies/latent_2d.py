@@ -35,9 +35,9 @@ THESIS_MNIST_KNN_ERROR = {"vae_2d": 0.229, "pixelvae_2d": 0.072}
 class Latent2DConfig(LikelihoodStudyConfig):
     """The settings of ``latent_2d`` (``latent_dim`` is always 2)."""
 
-    knn_neighbors: int = field(5, "k of the k-nearest-neighbour classifier")
+    knn_neighbors: int = field(5, "k of the k-nearest-neighbour classifier", minimum=1)
     knn_train_examples: int = field(10000, "training images whose latent means the k-NN "
-                                           "classifier stores (0: the whole split)")
+                                           "classifier stores (0: the whole split)", minimum=1)
 
 
 def runs(cfg: Latent2DConfig) -> list[RunSpec]:

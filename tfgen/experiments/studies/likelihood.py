@@ -43,13 +43,16 @@ class LikelihoodStudyConfig(StudyConfig, LatentModelSizes, LikelihoodEvaluation)
     dataset: str = field("binarized_fashion_mnist", "dataset every run trains and evaluates on")
     binarize: bool = field(False, "dynamically binarize a grayscale dataset (e.g. mnist)")
     steps_per_epoch: int = field(200, "steps between the trainer's validation passes and "
-                                      "checkpoints")
+                                      "checkpoints", minimum=1)
     ar_layers: tuple[int, ...] = field((0, 1, 2, 4), "PixelCNN layer counts: the sweep of "
-                                       "nll_vs_layers; other studies use the first >= 1")
-    kernel_size: int = field(0, "kernel of the PixelCNN layers after the first (0: default)")
-    first_kernel_size: int = field(0, "kernel of the first PixelCNN layer (0: default, 7)")
+                                       "nll_vs_layers; other studies use the first >= 1",
+                                       minimum=0)
+    kernel_size: int = field(0, "kernel of the PixelCNN layers after the first (0: default)",
+                             minimum=0)
+    first_kernel_size: int = field(0, "kernel of the first PixelCNN layer (0: default, 7)",
+                                   minimum=0)
     sample_images: int = field(16, "samples drawn from each trained model for a PNG grid (0: "
-                                   "none)")
+                                   "none)", minimum=0)
     export: bool = field(True, "export each trained model as a SavedModel and evaluate that "
                                "(else evaluate the model restored from its checkpoint)")
 

@@ -30,7 +30,7 @@ from tfgen.utils.config import field
 class NllTableConfig(LikelihoodStudyConfig):
     """The settings of ``nll_table``."""
 
-    pixelcnn_layers: int = field(6, "depth (ar_layers) of the PixelCNN baselines")
+    pixelcnn_layers: int = field(6, "depth (ar_layers) of the PixelCNN baselines", minimum=1)
 
 #: Table 2.1 on binarized MNIST (nats): IW estimate (ELBO bound in brackets where given).
 THESIS_MNIST = {"vae": "≤ 87.41", "pixelcnn": "= 81.30 (van den Oord et al.)",

@@ -36,12 +36,12 @@ class TextGanConfig(GanStudyConfig):
     """The settings of ``text_gan`` (``losses[0]`` is the loss)."""
 
     text_source: str = field("auto", "text corpus: auto | lm1b | fortunes | file:PATH")
-    seq_len: int = field(32, "characters per text sample")
+    seq_len: int = field(32, "characters per text sample", minimum=1)
     eval_every: int = gan.eval_every_field(100)
     generator_dim: int = gan.generator_dim_field()
     latent_dim: int = gan.latent_dim_field(128)
     num_samples: int = gan.num_samples_field(500)
-    train_examples: int = field(0, "train on only the first N sentences (0: all)")
+    train_examples: int = field(0, "train on only the first N sentences (0: all)", minimum=0)
 
 
 def dataset_name(source: str) -> str:

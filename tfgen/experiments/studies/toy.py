@@ -36,7 +36,7 @@ ALL_LOSSES = ("wgan-gp", "wgan-clip", "dcgan", "lsgan")
 
 
 def _clip_values_field(default: tuple[float, ...]):
-    return field(default, "weight-clipping thresholds c compared (wgan-clip)")
+    return field(default, "weight-clipping thresholds c compared (wgan-clip)", minimum=0.0)
 
 
 def _real(dataset: str, count: int, rng: np.random.Generator) -> np.ndarray:
@@ -137,7 +137,7 @@ class GradientNormsConfig(GanStudyConfig):
     clip_values: tuple[float, ...] = _clip_values_field((0.1, 0.01, 0.001))
     generator_dim: int = gan.generator_dim_field()
     latent_dim: int = gan.latent_dim_field(2)
-    mlp_layers: int = field(12, "hidden layers of the MLP generator and critic")
+    mlp_layers: int = field(12, "hidden layers of the MLP generator and critic", minimum=1)
 
 
 def _norm_runs(cfg: GradientNormsConfig) -> list[RunSpec]:
