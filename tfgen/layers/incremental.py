@@ -29,6 +29,13 @@ import tensorflow as tf
 Cache = dict
 
 
+def condition_rows(term, batch, height: int, width: int, channels: int, dtype) -> tf.Tensor:
+    """A condition term (``0.0`` or broadcastable to ``[B, H, W, K]``) as ``[H, B, W, K]``
+    (indexed by row inside a sampling loop)."""
+    full = tf.broadcast_to(tf.cast(term, dtype), tf.stack([batch, height, width, channels]))
+    return tf.transpose(full, [1, 0, 2, 3])
+
+
 def pad_columns(row: tf.Tensor, pad: int) -> tf.Tensor:
     """``[B, W, C]`` -> ``[B, W + 2p, C]`` with zeros on both sides."""
     return tf.pad(row, [[0, 0], [pad, pad], [0, 0]])
