@@ -108,16 +108,20 @@ class GatedResidualPixelCNN(keras.layers.Layer):
       embedding_dim: > 0 embeds the input's 256 pixel values (:class:`PixelEmbedding`); 0 takes
         real-valued inputs (latents).
       weight_norm: weight-normalize every masked convolution.
+      zero_output: start the output convolution at zero, so the parameters start at the
+        likelihood's neutral point (the latent prior: N(0, softplus(0)^2) everywhere).
     """
 
     def __init__(self, output_channels: int, num_blocks: int, filters: int,
                  kernel_size: int = 3, first_kernel_size: int = 5, data_channels: int = 1,
-                 embedding_dim: int = 0, weight_norm: bool = True, **kwargs):
+                 embedding_dim: int = 0, weight_norm: bool = True, zero_output: bool = False,
+                 **kwargs):
         super().__init__(**kwargs)
         self.output_channels, self.num_blocks = int(output_channels), int(num_blocks)
         self.filters, self.kernel_size = int(filters), int(kernel_size)
         self.first_kernel_size, self.data_channels = int(first_kernel_size), int(data_channels)
         self.embedding_dim, self.weight_norm = int(embedding_dim), bool(weight_norm)
+        self.zero_output = bool(zero_output)
         self.embedding = (PixelEmbedding(self.embedding_dim, name="embedding")
                           if self.embedding_dim else None)
         self.input_conv = MaskedConv2D(self.filters, self.first_kernel_size, "A",
@@ -129,8 +133,11 @@ class GatedResidualPixelCNN(keras.layers.Layer):
                                                 self.data_channels, self.weight_norm,
                                                 name=f"block{i}")
                        for i in range(self.num_blocks)]
-        self.output_conv = MaskedConv2D(self.output_channels, 1, "B", self.data_channels,
-                                        weight_norm=self.weight_norm, name="output")
+        zero = "zeros" if self.zero_output else None
+        self.output_conv = MaskedConv2D(
+            self.output_channels, 1, "B", self.data_channels, weight_norm=self.weight_norm,
+            kernel_initializer=(zero if not self.weight_norm else None) or "glorot_uniform",
+            scale_initializer=(zero if self.weight_norm else None) or "ones", name="output")
 
     def build(self, x_shape, condition_vector_shape=None, condition_map_shape=None):
         if condition_vector_shape is not None:
@@ -225,4 +232,4 @@ class GatedResidualPixelCNN(keras.layers.Layer):
                 "num_blocks": self.num_blocks, "filters": self.filters,
                 "kernel_size": self.kernel_size, "first_kernel_size": self.first_kernel_size,
                 "data_channels": self.data_channels, "embedding_dim": self.embedding_dim,
-                "weight_norm": self.weight_norm}
+                "weight_norm": self.weight_norm, "zero_output": self.zero_output}

@@ -46,7 +46,7 @@ class MaskedConv2D(keras.layers.Layer):
         ``[tanh half, sigmoid half]`` pre-activation).
       weight_norm: weight normalization (Salimans & Kingma 2016) of the *masked* kernel: output
         channel ``j`` uses ``g_j * v_j / ||v_j||`` with ``v`` the masked kernel, so the mask
-        stays exact (``g`` starts at 1; no data-dependent init).
+        stays exact (``g`` starts at ``scale_initializer``, default 1; no data-dependent init).
     Shapes: ``[B, H, W, C_in]`` -> ``[B, H, W, filters]`` ("same" size, zero padding).
     The kernel variable is the full ``[k, k, C_in, filters]``; rows below the centre are always
     masked, so the convolution runs on the upper ``p + 1`` rows only.
@@ -54,7 +54,8 @@ class MaskedConv2D(keras.layers.Layer):
 
     def __init__(self, filters: int, kernel_size: int, mask_type: str, data_channels: int = 1,
                  activation=None, output_group_splits: int = 1, use_bias: bool = True,
-                 kernel_initializer="glorot_uniform", weight_norm: bool = False, **kwargs):
+                 kernel_initializer="glorot_uniform", weight_norm: bool = False,
+                 scale_initializer="ones", **kwargs):
         super().__init__(**kwargs)
         self.filters = int(filters)
         self.kernel_size = int(kernel_size)
@@ -65,6 +66,7 @@ class MaskedConv2D(keras.layers.Layer):
         self.use_bias = bool(use_bias)
         self.kernel_initializer = keras.initializers.get(kernel_initializer)
         self.weight_norm = bool(weight_norm)
+        self.scale_initializer = keras.initializers.get(scale_initializer)
         self.pad = self.kernel_size // 2
         channel_groups(self.filters, self.data_channels, self.output_group_splits)  # validate
         if self.kernel_size % 2 == 0:
@@ -80,7 +82,8 @@ class MaskedConv2D(keras.layers.Layer):
                                       initializer=self.kernel_initializer)
         self.bias = (self.add_weight(name="bias", shape=(self.filters,), initializer="zeros")
                      if self.use_bias else None)
-        self.scale = (self.add_weight(name="scale", shape=(self.filters,), initializer="ones")
+        self.scale = (self.add_weight(name="scale", shape=(self.filters,),
+                                      initializer=self.scale_initializer)
                       if self.weight_norm else None)
 
     def masked_kernel(self, dtype=tf.float32) -> tf.Tensor:
@@ -151,7 +154,8 @@ class MaskedConv2D(keras.layers.Layer):
                 "activation": keras.activations.serialize(self.activation),
                 "output_group_splits": self.output_group_splits, "use_bias": self.use_bias,
                 "kernel_initializer": keras.initializers.serialize(self.kernel_initializer),
-                "weight_norm": self.weight_norm}
+                "weight_norm": self.weight_norm,
+                "scale_initializer": keras.initializers.serialize(self.scale_initializer)}
 
 
 @keras.saving.register_keras_serializable(package="tfgen")
