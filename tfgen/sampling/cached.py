@@ -75,12 +75,12 @@ def _generate(network, uniforms, condition_vector, condition_map, *, likelihood,
     batch = tf.shape(uniforms)[1]
     state = network.start(batch, height, width, condition_vector=condition_vector,
                           condition_map=condition_map)
-    unset = likelihood.network_input(tf.zeros(tf.stack([batch, channels]), dtype))
+    unset = likelihood.network_input(tf.zeros([batch, channels], dtype))
     unroll = max(u for u in range(1, MAX_UNROLL + 1) if width % u == 0)
 
     def draw(state, row, col):
         """Draw pixel ``(row, col)``: (state advanced past it, its values ``[N, C]``)."""
-        pixel = tf.zeros(tf.stack([batch, channels]), dtype)
+        pixel = tf.zeros([batch, channels], dtype)
         values, advanced = [], state
         for first in range(0, channels, per_draw):  # channels < `first` drawn, the rest masked
             x = unset if first == 0 else likelihood.network_input(pixel)
@@ -89,8 +89,9 @@ def _generate(network, uniforms, condition_vector, condition_map, *, likelihood,
             params = tf.cast(params[:, first * likelihood.params_per_channel:][:, :width_per_draw],
                              tf.float32)
             position = (row * width + col) * channels + first
-            values.append(draw_values(likelihood, params, uniforms[position:position + per_draw]))
-            rest = tf.zeros(tf.stack([batch, channels - first - per_draw]), dtype)
+            values.append(draw_values(likelihood, params,
+                                      tf.gather(uniforms, position + tf.range(per_draw))))
+            rest = tf.zeros([batch, channels - first - per_draw], dtype)  # static width
             pixel = tf.concat(values + [rest], 1)
         return network.commit_pixel(advanced, col, likelihood.network_input(pixel)), pixel
 

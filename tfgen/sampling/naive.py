@@ -65,7 +65,7 @@ def _naive(network, num_samples, seed, condition_vector, condition_map, *, likel
         at = tf.cast(params[:, row, col], tf.float32)  # [N, C * P]
         at = at[:, first * likelihood.params_per_channel:][:, :width_per_draw]
         start = position * channels + first
-        values = draw_values(likelihood, at, uniforms[start:start + per_draw])  # [N, k]
+        values = draw_values(likelihood, at, tf.gather(uniforms, start + tf.range(per_draw)))
         index = tf.stack(tf.meshgrid(tf.range(batch), row, col, first + tf.range(per_draw),
                                      indexing="ij"), axis=-1)  # [N, 1, 1, k, 4]
         return i + 1, tf.tensor_scatter_nd_update(images, index,
