@@ -19,7 +19,7 @@ import keras
 import tensorflow as tf
 
 from tfgen.layers.gated import gate
-from tfgen.layers.incremental import (condition_rows, conv_cache_begin_row, conv_cache_commit,
+from tfgen.layers.incremental import (caches_begin_row, condition_rows, conv_cache_commit,
                                       conv_cache_pixel, conv_cache_start)
 from tfgen.layers.masked import MaskedConv2D
 
@@ -194,16 +194,10 @@ class GatedResidualPixelCNN(keras.layers.Layer):
                 "pixel": list(pixel_parts)}
 
     def begin_row(self, state: dict, row) -> dict:
-        row_parts, pixel_parts = [], []
-        conds = state["const"]["cond"]
-        for i, (conv, row_part, pixel_part) in enumerate(zip(self._convs(), state["row"],
-                                                              state["pixel"])):
-            row_part, pixel_part = conv_cache_begin_row(conv, row_part, pixel_part)
-            if i == 0 or i % 2 == 1:  # the input conv and each block's conv1 (i = 1, 3, ...)
-                cond = conds[0 if i == 0 else (i + 1) // 2]
-                row_part["context"] += tf.transpose(tf.gather(cond, row), [1, 0, 2])
-            row_parts.append(row_part)
-            pixel_parts.append(pixel_part)
+        conds = state["const"]["cond"]  # the input conv's, then each block's conv1's (not conv2)
+        per_conv = conds[:1] + [c for cond in conds[1:] for c in (cond, None)]
+        row_parts, pixel_parts = caches_begin_row(self._convs(), state["row"], state["pixel"],
+                                                  per_conv, row)
         return {"const": state["const"], "row": row_parts, "pixel": pixel_parts}
 
     def pixel(self, state: dict, row, col, value) -> tuple[tf.Tensor, dict]:

@@ -30,7 +30,7 @@ import keras
 import tensorflow as tf
 
 from tfgen.layers.gated import GatedPixelCNNBlock, gate
-from tfgen.layers.incremental import (condition_rows, conv_cache_begin_row, conv_cache_commit,
+from tfgen.layers.incremental import (caches_begin_row, condition_rows, conv_cache_commit,
                                       conv_cache_pixel, conv_cache_start,
                                       pad_columns, push_row, replace_last, slide_window,
                                       write_column)
@@ -284,14 +284,8 @@ class PixelCNNStack(keras.layers.Layer):
                 "pixel": list(pixel_parts)}
 
     def begin_row(self, state: dict, row) -> dict:
-        row_parts, pixel_parts = [], []
-        for conv, row_part, pixel_part, cond in zip(self._convs(), state["row"], state["pixel"],
-                                                    state["const"]["cond"]):
-            row_part, pixel_part = conv_cache_begin_row(conv, row_part, pixel_part)
-            # The condition row [B, W, F] joins the context [W, B, F].
-            row_part["context"] += tf.transpose(tf.gather(cond, row), [1, 0, 2])
-            row_parts.append(row_part)
-            pixel_parts.append(pixel_part)
+        row_parts, pixel_parts = caches_begin_row(self._convs(), state["row"], state["pixel"],
+                                                  state["const"]["cond"], row)
         return {"const": state["const"], "row": row_parts, "pixel": pixel_parts}
 
     def pixel(self, state: dict, row, col, value) -> tuple[tf.Tensor, dict]:

@@ -32,7 +32,7 @@ from tfgen.layers import GatedResidualPixelCNN
 from tfgen.models.base import GenerativeModel, global_batch_normal, seed_pair
 from tfgen.models.pixelvae import SAMPLERS
 from tfgen.models.signatures import (Signature, SignatureTable, checked, data_out, data_spec,
-                                     scalar, verb_signatures)
+                                     scalar, unless_empty, verb_signatures)
 from tfgen.nets.hierarchical_pixelvae import (BottomDecoder, BottomEncoder, TopDecoder,
                                               TopEncoder, level_sizes)
 from tfgen.utils.config import field
@@ -319,9 +319,11 @@ class HierarchicalPixelVAE(GenerativeModel):
             "log_prob": shared["log_prob"], "sample": shared["sample"],
             "encode": Signature((data_spec(self),), encode),
             "decode": Signature((z1, scalar("seed")), lambda z, seed: data_out(
-                self, "decode", self.decode(z, seed))),
+                self, "decode", unless_empty(self, tf.shape(z)[0],
+                                             lambda: self.decode(z, seed)))),
             "decode_top": Signature((z2, scalar("seed")), lambda z, seed: data_out(
-                self, "decode_top", self.decode_top(z, seed))),
+                self, "decode_top", unless_empty(self, tf.shape(z)[0],
+                                                 lambda: self.decode_top(z, seed)))),
             "elbo": Signature((data_spec(self), scalar("seed")), elbo),
             "importance_weighted_log_prob": shared["importance_weighted_log_prob"],
         }
