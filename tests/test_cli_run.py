@@ -43,6 +43,7 @@ DEFAULT_RUNS = [
     ("pixelvae", "binarized_fashion_mnist"), ("pixelvae", "fashion_mnist"),
     ("pixelvae --decoder=cond_bias", "binarized_fashion_mnist"),
     ("pixelvae --gated=false", "binarized_fashion_mnist"),
+    ("hierarchical_pixelvae", "fashion_mnist"),
     ("gan", "fashion_mnist"), ("gan --loss=dcgan", "fashion_mnist"),
     ("gan", "8gaussians"), ("gan --loss=wgan-clip", "8gaussians"),
     ("gan --loss=dcgan", "25gaussians"), ("gan --loss=lsgan", "swissroll"),

@@ -84,3 +84,33 @@ def test_a_network_whose_width_does_not_fit_the_likelihood_is_refused(sampler):
     lik = get_likelihood("logistic", num_components=2)
     with pytest.raises(ValueError, match="outputs 9 parameters per pixel.*needs 1 channel"):
         tf.function(lambda: sampler(stack, lik, shape, 1, 0))()
+
+
+def test_joint_channel_gaussian_draws_a_position_at_once_identically_in_both_samplers():
+    """The latent prior's use: all channels of a position drawn together (one group)."""
+    from tfgen.distributions import DiagonalGaussian
+    from tfgen.layers import GatedResidualPixelCNN
+    lik, shape = DiagonalGaussian(), (3, 4, 5)
+    condition = {"condition_map": tf.random.stateless_normal([2, 3, 4, 6], seed=[2, 1])}
+    net = GatedResidualPixelCNN(2 * 5, 1, 8, data_channels=1)
+    net(tf.zeros((1,) + shape), condition_map=condition["condition_map"][:1])
+    cached = tf.function(lambda s: cached_sample_network(net, lik, shape, 2, s, **condition))
+    naive = tf.function(lambda s: naive_sample_network(net, lik, shape, 2, s, **condition))
+    a = cached(3).numpy()
+    assert a.dtype == np.float32 and a.shape == (2,) + shape
+    np.testing.assert_allclose(a, naive(3).numpy(), atol=1e-5)
+    assert not np.allclose(a, cached(4).numpy())
+
+
+def test_joint_channel_gaussian_draws_follow_mean_and_stddev():
+    """Zero weights: every latent is N(bias mean, softplus(bias raw)): check the moments."""
+    from tfgen.distributions import DiagonalGaussian
+    from tfgen.layers import GatedResidualPixelCNN
+    net = GatedResidualPixelCNN(2 * 2, 1, 4, data_channels=1, weight_norm=False)
+    net(tf.zeros((1, 4, 4, 2)))
+    net.set_weights([np.zeros_like(w) for w in net.get_weights()])
+    net.output_conv.bias.assign([1.5, 0.5, -2.0, -1.0])  # [mean, raw] per channel
+    z = tf.function(lambda: cached_sample_network(net, DiagonalGaussian(), (4, 4, 2), 400,
+                                                  0))().numpy()
+    np.testing.assert_allclose(z.mean(axis=(0, 1, 2)), [1.5, -2.0], atol=0.05)
+    np.testing.assert_allclose(z.std(axis=(0, 1, 2)), np.log1p(np.exp([0.5, -1.0])), rtol=0.05)

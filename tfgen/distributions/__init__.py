@@ -1,4 +1,7 @@
-"""Pixel likelihoods over uint8 images (Bernoulli, 256-way categorical, discretized logistic)."""
+"""Pixel likelihoods over uint8 images (Bernoulli, 256-way categorical, discretized logistic)
+and the diagonal Gaussian of latent maps."""
+
+from tfgen.distributions.latent import DiagonalGaussian, split_gaussian, stddev_from_raw
 
 from tfgen.distributions.logistic import (
     PIXEL_MAX,
@@ -19,6 +22,7 @@ __all__ = [
     "LIKELIHOODS",
     "Bernoulli",
     "Categorical",
+    "DiagonalGaussian",
     "DiscretizedLogistic",
     "DiscretizedLogisticMixture",
     "PIXEL_MAX",
@@ -26,4 +30,6 @@ __all__ = [
     "bits_per_dim",
     "discretized_logistic_log_prob",
     "get_likelihood",
+    "split_gaussian",
+    "stddev_from_raw",
 ]

@@ -28,6 +28,10 @@ class PixelLikelihood(abc.ABC):
 
     name: str = ""
     params_per_channel: int = 1
+    #: dtype of drawn values (samplers build their output in it).
+    value_dtype: tf.DType = tf.uint8
+    #: False: autoregressive samplers draw a pixel's channels one at a time (R -> G -> B).
+    joint_channels: bool = False
 
     @abc.abstractmethod
     def network_input(self, images: tf.Tensor) -> tf.Tensor:

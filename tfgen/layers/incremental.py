@@ -29,6 +29,13 @@ import tensorflow as tf
 Cache = dict
 
 
+def condition_rows(term, batch, height: int, width: int, channels: int, dtype) -> tf.Tensor:
+    """A condition term (``0.0`` or broadcastable to ``[B, H, W, K]``) as ``[H, B, W, K]``
+    (indexed by row inside a sampling loop)."""
+    full = tf.broadcast_to(tf.cast(term, dtype), tf.stack([batch, height, width, channels]))
+    return tf.transpose(full, [1, 0, 2, 3])
+
+
 def pad_columns(row: tf.Tensor, pad: int) -> tf.Tensor:
     """``[B, W, C]`` -> ``[B, W + 2p, C]`` with zeros on both sides."""
     return tf.pad(row, [[0, 0], [pad, pad], [0, 0]])
@@ -99,3 +106,17 @@ def conv_cache_commit(pixel_part: Cache, col: tf.Tensor, value: tf.Tensor) -> Ca
     replaced by ``value`` ``[B, C]`` (the pixel once all its channels are drawn)."""
     return {"window": replace_last(pixel_part["window"], value),
             "row": write_column(pixel_part["row"], col, value)}
+
+
+def caches_begin_row(convs, row_parts, pixel_parts, conds, row
+                     ) -> tuple[list[Cache], list[Cache]]:
+    """:func:`conv_cache_begin_row` for every conv; each condition (``[H, B, W, F]`` rows of
+    :func:`condition_rows`, or ``None``) joins its conv's new ``context`` at ``row``."""
+    new_rows, new_pixels = [], []
+    for conv, row_part, pixel_part, cond in zip(convs, row_parts, pixel_parts, conds):
+        row_part, pixel_part = conv_cache_begin_row(conv, row_part, pixel_part)
+        if cond is not None:  # the condition row [B, W, F] joins the context [W, B, F]
+            row_part["context"] += tf.transpose(tf.gather(cond, row), [1, 0, 2])
+        new_rows.append(row_part)
+        new_pixels.append(pixel_part)
+    return new_rows, new_pixels

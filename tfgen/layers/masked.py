@@ -44,6 +44,9 @@ class MaskedConv2D(keras.layers.Layer):
       activation: applied after the bias.
       output_group_splits: the output is this many chunks grouped alike (2 for a gate's
         ``[tanh half, sigmoid half]`` pre-activation).
+      weight_norm: weight normalization (Salimans & Kingma 2016) of the *masked* kernel: output
+        channel ``j`` uses ``g_j * v_j / ||v_j||`` with ``v`` the masked kernel, so the mask
+        stays exact (``g`` starts at ``scale_initializer``, default 1; no data-dependent init).
     Shapes: ``[B, H, W, C_in]`` -> ``[B, H, W, filters]`` ("same" size, zero padding).
     The kernel variable is the full ``[k, k, C_in, filters]``; rows below the centre are always
     masked, so the convolution runs on the upper ``p + 1`` rows only.
@@ -51,7 +54,8 @@ class MaskedConv2D(keras.layers.Layer):
 
     def __init__(self, filters: int, kernel_size: int, mask_type: str, data_channels: int = 1,
                  activation=None, output_group_splits: int = 1, use_bias: bool = True,
-                 kernel_initializer="glorot_uniform", **kwargs):
+                 kernel_initializer="glorot_uniform", weight_norm: bool = False,
+                 scale_initializer="ones", **kwargs):
         super().__init__(**kwargs)
         self.filters = int(filters)
         self.kernel_size = int(kernel_size)
@@ -61,6 +65,8 @@ class MaskedConv2D(keras.layers.Layer):
         self.output_group_splits = int(output_group_splits)
         self.use_bias = bool(use_bias)
         self.kernel_initializer = keras.initializers.get(kernel_initializer)
+        self.weight_norm = bool(weight_norm)
+        self.scale_initializer = keras.initializers.get(scale_initializer)
         self.pad = self.kernel_size // 2
         channel_groups(self.filters, self.data_channels, self.output_group_splits)  # validate
         if self.kernel_size % 2 == 0:
@@ -76,11 +82,19 @@ class MaskedConv2D(keras.layers.Layer):
                                       initializer=self.kernel_initializer)
         self.bias = (self.add_weight(name="bias", shape=(self.filters,), initializer="zeros")
                      if self.use_bias else None)
+        self.scale = (self.add_weight(name="scale", shape=(self.filters,),
+                                      initializer=self.scale_initializer)
+                      if self.weight_norm else None)
 
     def masked_kernel(self, dtype=tf.float32) -> tf.Tensor:
-        """The causal part of the kernel: ``[p + 1, k, C_in, filters]`` (mask applied)."""
+        """The causal part of the kernel: ``[p + 1, k, C_in, filters]`` (mask applied, then
+        weight-normalized per output channel when ``weight_norm``)."""
         p = self.pad
-        return tf.cast(self.kernel, dtype)[:p + 1] * tf.constant(self.mask[:p + 1], dtype)
+        kernel = tf.cast(self.kernel, tf.float32)[:p + 1] * self.mask[:p + 1]
+        if self.scale is not None:  # an all-masked output channel stays exactly zero
+            norm_sq = tf.reduce_sum(tf.square(kernel), axis=[0, 1, 2])
+            kernel = kernel * (self.scale * tf.math.rsqrt(tf.maximum(norm_sq, 1e-12)))
+        return tf.cast(kernel, dtype)
 
     def _finish(self, y):
         if self.bias is not None:
@@ -139,7 +153,9 @@ class MaskedConv2D(keras.layers.Layer):
                 "mask_type": self.mask_type, "data_channels": self.data_channels,
                 "activation": keras.activations.serialize(self.activation),
                 "output_group_splits": self.output_group_splits, "use_bias": self.use_bias,
-                "kernel_initializer": keras.initializers.serialize(self.kernel_initializer)}
+                "kernel_initializer": keras.initializers.serialize(self.kernel_initializer),
+                "weight_norm": self.weight_norm,
+                "scale_initializer": keras.initializers.serialize(self.scale_initializer)}
 
 
 @keras.saving.register_keras_serializable(package="tfgen")

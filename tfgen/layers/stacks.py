@@ -30,18 +30,11 @@ import keras
 import tensorflow as tf
 
 from tfgen.layers.gated import GatedPixelCNNBlock, gate
-from tfgen.layers.incremental import (conv_cache_begin_row, conv_cache_commit,
+from tfgen.layers.incremental import (caches_begin_row, condition_rows, conv_cache_commit,
                                       conv_cache_pixel, conv_cache_start,
                                       pad_columns, push_row, replace_last, slide_window,
                                       write_column)
 from tfgen.layers.masked import MaskedConv2D
-
-
-def _condition_rows(term, batch, height, width, channels, dtype):
-    """A condition term (``0.0`` or broadcastable to ``[B, H, W, K]``) as ``[H, B, W, K]``
-    (indexed by row inside the sampling loop)."""
-    full = tf.broadcast_to(tf.cast(term, dtype), tf.stack([batch, height, width, channels]))
-    return tf.transpose(full, [1, 0, 2, 3])
 
 
 @keras.saving.register_keras_serializable(package="tfgen")
@@ -119,8 +112,8 @@ class GatedPixelCNNStack(keras.layers.Layer):
             row_part["h_add"].append(tf.zeros(tf.stack([width, batch, f2]), dtype))
             pixel_part["h_window"].append(tf.zeros(tf.stack([batch, p * in_channels]), dtype))
             cond_v, cond_h = block.condition_terms(condition_vector, condition_map)
-            const["cond_v"].append(_condition_rows(cond_v, batch, height, width, f2, dtype))
-            const["cond_h"].append(_condition_rows(cond_h, batch, height, width, f2, dtype))
+            const["cond_v"].append(condition_rows(cond_v, batch, height, width, f2, dtype))
+            const["cond_h"].append(condition_rows(cond_h, batch, height, width, f2, dtype))
             in_channels = self.filters
         return {"const": const, "row": row_part, "pixel": pixel_part}
 
@@ -283,7 +276,7 @@ class PixelCNNStack(keras.layers.Layer):
         conds = [tf.zeros(tf.stack([height, batch, width, self.filters]), dtype)]
         for block in self.blocks:
             term = block.condition_term(condition_vector, condition_map)
-            conds.append(_condition_rows(term, batch, height, width, block.conv.filters, dtype))
+            conds.append(condition_rows(term, batch, height, width, block.conv.filters, dtype))
         weights = {"input": self.input_conv.pixel_weights(dtype),
                    "blocks": [block.pixel_weights(dtype) for block in self.blocks],
                    "output": self.output_conv.pixel_weights(dtype)}
@@ -291,14 +284,8 @@ class PixelCNNStack(keras.layers.Layer):
                 "pixel": list(pixel_parts)}
 
     def begin_row(self, state: dict, row) -> dict:
-        row_parts, pixel_parts = [], []
-        for conv, row_part, pixel_part, cond in zip(self._convs(), state["row"], state["pixel"],
-                                                    state["const"]["cond"]):
-            row_part, pixel_part = conv_cache_begin_row(conv, row_part, pixel_part)
-            # The condition row [B, W, F] joins the context [W, B, F].
-            row_part["context"] += tf.transpose(tf.gather(cond, row), [1, 0, 2])
-            row_parts.append(row_part)
-            pixel_parts.append(pixel_part)
+        row_parts, pixel_parts = caches_begin_row(self._convs(), state["row"], state["pixel"],
+                                                  state["const"]["cond"], row)
         return {"const": state["const"], "row": row_parts, "pixel": pixel_parts}
 
     def pixel(self, state: dict, row, col, value) -> tuple[tf.Tensor, dict]:

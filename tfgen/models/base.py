@@ -155,9 +155,14 @@ class GenerativeModel(keras.Model, abc.ABC):
         """Compile with this model's optimizer(s) and build their state; call it inside the
         distribution strategy's scope. ``learning_rate`` 0 means ``default_learning_rate``.
         Models with several optimizers (GANs) override it."""
-        self.compile(optimizer=keras.optimizers.Adam(learning_rate or self.default_learning_rate),
-                     jit_compile=jit_compile)
+        rate = self.learning_rate_schedule(learning_rate or self.default_learning_rate)
+        self.compile(optimizer=keras.optimizers.Adam(rate), jit_compile=jit_compile)
         self.optimizer.build(self.trainable_variables)
+
+    def learning_rate_schedule(self, learning_rate: float):
+        """The optimizer's learning rate for a base ``learning_rate``: a float here; a subclass
+        may return a ``keras.optimizers.schedules.LearningRateSchedule``."""
+        return learning_rate
 
     def build_for(self, batch_size: int = 2) -> None:
         """Create all variables by running the objective once on zeros."""

@@ -9,12 +9,14 @@ from tfgen.models.base import GenerativeModel
 from tfgen.models.vae import VAE
 from tfgen.models.gan import GAN
 from tfgen.models.pixelvae import PixelVAE
+from tfgen.models.hierarchical_pixelvae import HierarchicalPixelVAE
 from tfgen.models.pixelcnn import GatedPixelCNN, PixelCNN
 from tfgen.utils.registry import lookup
 
 MODELS: dict[str, type[GenerativeModel]] = {"vae": VAE}
 MODELS["gan"] = GAN
 MODELS["pixelvae"] = PixelVAE
+MODELS["hierarchical_pixelvae"] = HierarchicalPixelVAE
 MODELS["pixelcnn"] = PixelCNN
 MODELS["gated_pixelcnn"] = GatedPixelCNN
 

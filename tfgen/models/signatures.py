@@ -84,7 +84,8 @@ def checked(method: str, key: str, value: Any, dtype: tf.DType, rank: int) -> tf
     return value
 
 
-def _data_out(model, method: str, value) -> dict[str, tf.Tensor]:
+def data_out(model, method: str, value) -> dict[str, tf.Tensor]:
+    """``{data key: value}``, checked to be a batch of the model's data (dtype and rank)."""
     spec = data_spec(model)
     return {spec.name: checked(method, spec.name, value, spec.dtype, spec.shape.rank)}
 
@@ -100,7 +101,7 @@ def _log_prob(model) -> Signature:
                      lambda x: _with_bits(model, "log_prob", model.log_prob(x)))
 
 
-def _unless_empty(model, count, draw: Callable[[], tf.Tensor]) -> tf.Tensor:
+def unless_empty(model, count, draw: Callable[[], tf.Tensor]) -> tf.Tensor:
     """``draw()``, or an empty batch of the model's data when ``count`` is 0 (TF Serving clients
     send empty batches; autoregressive samplers cannot draw zero images)."""
     spec = data_spec(model)
@@ -114,7 +115,7 @@ def _sample(model) -> Signature:
             num_samples, message="sample expects num_samples int32 [] >= 0")
         with tf.control_dependencies([check]):
             num_samples = tf.identity(num_samples)
-        return _data_out(model, "sample", _unless_empty(
+        return data_out(model, "sample", unless_empty(
             model, num_samples, lambda: model.sample(num_samples, seed)))
 
     return Signature((scalar("num_samples"), scalar("seed")), sample)
@@ -129,7 +130,7 @@ def _sample_class(model) -> Signature:
                       f"sample_class: labels must be < num_classes = {num_classes}"))]
         with tf.control_dependencies(checks):
             labels = tf.identity(labels)
-        return _data_out(model, "sample_class", _unless_empty(
+        return data_out(model, "sample_class", unless_empty(
             model, tf.size(labels), lambda: model.sample_class(labels, seed)))
 
     labels = tf.TensorSpec([None], tf.int32, name="labels")
@@ -146,7 +147,7 @@ def _encode(model) -> Signature:
 def _decode(model) -> Signature:
     z = tf.TensorSpec([None, int(model.latent_dim)], tf.float32, name="z")
     return Signature((z, scalar("seed")),
-                     lambda z, seed: _data_out(model, "decode", model.decode(z, seed)))
+                     lambda z, seed: data_out(model, "decode", model.decode(z, seed)))
 
 
 def _elbo(model) -> Signature:

@@ -20,7 +20,12 @@ import math
 
 import tensorflow as tf
 
-from tfgen.sampling.draws import check_params_width, draw_pixel, sampling_uniforms
+from tfgen.sampling.draws import (
+    channels_per_draw,
+    check_params_width,
+    draw_values,
+    sampling_uniforms,
+)
 from tfgen.sampling.protocol import (
     compiled,
     likelihood_key,
@@ -35,7 +40,8 @@ MAX_UNROLL = 4
 def cached_sample_network(network, likelihood, image_shape, num_samples, seed,
                           condition_vector=None, condition_map=None,
                           jit_compile: bool | None = None) -> tf.Tensor:
-    """Sample ``num_samples`` uint8 images ``[N, H, W, C]`` through ``network``'s incremental
+    """Sample ``num_samples`` images ``[N, H, W, C]`` (``likelihood.value_dtype``: uint8 pixels,
+    float32 latents) through ``network``'s incremental
     protocol (``start``/``begin_row``/``pixel``/``commit_pixel``, see
     :mod:`tfgen.layers.stacks`). Arguments as :func:`tfgen.sampling.naive_sample_network`.
 
@@ -63,26 +69,30 @@ def cached_sample_network(network, likelihood, image_shape, num_samples, seed,
 def _generate(network, uniforms, condition_vector, condition_map, *, likelihood, image_shape):
     """The sampling loops; ``uniforms`` ``[H*W*C, N]`` (see :mod:`tfgen.sampling.draws`)."""
     height, width, channels = image_shape
-    per_channel = likelihood.params_per_channel
+    per_draw = channels_per_draw(likelihood, channels)
+    width_per_draw = per_draw * likelihood.params_per_channel
+    dtype = likelihood.value_dtype
     batch = tf.shape(uniforms)[1]
     state = network.start(batch, height, width, condition_vector=condition_vector,
                           condition_map=condition_map)
-    unset = likelihood.network_input(tf.zeros(tf.stack([batch, channels]), tf.uint8))
+    unset = likelihood.network_input(tf.zeros([batch, channels], dtype))
     unroll = max(u for u in range(1, MAX_UNROLL + 1) if width % u == 0)
 
     def draw(state, row, col):
-        """Draw pixel ``(row, col)``: (state advanced past it, uint8 pixel ``[N, C]``)."""
-        pixel = tf.zeros(tf.stack([batch, channels]), tf.uint8)
+        """Draw pixel ``(row, col)``: (state advanced past it, its values ``[N, C]``)."""
+        pixel = tf.zeros([batch, channels], dtype)
         values, advanced = [], state
-        for channel in range(channels):  # channels < `channel` drawn, the rest masked
-            x = unset if channel == 0 else likelihood.network_input(pixel)
+        for first in range(0, channels, per_draw):  # channels < `first` drawn, the rest masked
+            x = unset if first == 0 else likelihood.network_input(pixel)
             params, advanced = network.pixel(state, row, col, x)
             check_params_width(params, likelihood, channels)
-            params = tf.cast(params[:, channel * per_channel:(channel + 1) * per_channel],
+            params = tf.cast(params[:, first * likelihood.params_per_channel:][:, :width_per_draw],
                              tf.float32)
-            position = (row * width + col) * channels + channel
-            values.append(draw_pixel(likelihood, params, tf.gather(uniforms, position)))
-            pixel = tf.stack(values + [tf.zeros_like(values[0])] * (channels - 1 - channel), 1)
+            position = (row * width + col) * channels + first
+            values.append(draw_values(likelihood, params,
+                                      tf.gather(uniforms, position + tf.range(per_draw))))
+            rest = tf.zeros([batch, channels - first - per_draw], dtype)  # static width
+            pixel = tf.concat(values + [rest], 1)
         return network.commit_pixel(advanced, col, likelihood.network_input(pixel)), pixel
 
     def columns_body(row, row_state, col, pixel_state, image_row):
@@ -99,7 +109,7 @@ def _generate(network, uniforms, condition_vector, condition_map, *, likelihood,
         # Loop variables are only what changes: the "const" part is captured, not carried.
         state = network.begin_row({"const": const, "row": row_part, "pixel": pixel_part}, row)
         row_state = {"const": const, "row": state["row"]}
-        image_row = tf.zeros(tf.stack([width, batch, channels]), tf.uint8)
+        image_row = tf.zeros(tf.stack([width, batch, channels]), dtype)
         _, pixel_part, image_row = tf.while_loop(
             lambda col, *_: col < width,
             lambda col, pixel_part, image_row: columns_body(row, row_state, col, pixel_part,
@@ -110,7 +120,7 @@ def _generate(network, uniforms, condition_vector, condition_map, *, likelihood,
         return row + 1, state["row"], pixel_part, images
 
     const = state["const"]
-    images = tf.zeros(tf.stack([height, batch, width, channels]), tf.uint8)
+    images = tf.zeros(tf.stack([height, batch, width, channels]), dtype)
     _, _, _, images = tf.while_loop(lambda row, *_: row < height, row_body,
                                     (tf.constant(0), state["row"], state["pixel"], images))
     return tf.transpose(images, [1, 0, 2, 3])

@@ -6,6 +6,10 @@ inverting the CDF of that position's distribution at the uniform ``u[b, i]`` of
 before the loop). So for a given seed an image depends only on the parameters the network outputs
 — two samplers that compute the same parameters produce the same images — and image ``b`` does
 not depend on the batch size (the uniforms are batch-major).
+
+A likelihood with ``joint_channels`` (the latent :class:`~tfgen.distributions.DiagonalGaussian`)
+is drawn one *position* at a time: all ``C`` channels of position ``(r, c)`` in one step from the
+uniforms ``u[b, (r * W + c) * C + l]`` (:func:`draw_values`).
 """
 
 from __future__ import annotations
@@ -50,6 +54,20 @@ def check_params_width(params: tf.Tensor, likelihood: PixelLikelihood, channels:
         raise ValueError(f"the network outputs {width} parameters per pixel, but the "
                          f"{likelihood.name} likelihood ({likelihood.get_config()}) needs "
                          f"{channels} channel(s) x {likelihood.params_per_channel} = {want}")
+
+
+def channels_per_draw(likelihood, channels: int) -> int:
+    """Channels drawn per autoregressive step: all ``channels`` for a ``joint_channels``
+    likelihood, else 1 (a pixel's colour channels in turn)."""
+    return channels if getattr(likelihood, "joint_channels", False) else 1
+
+
+def draw_values(likelihood, params: tf.Tensor, uniforms: tf.Tensor) -> tf.Tensor:
+    """``k`` channels of one position per batch row: ``params`` ``[B, k * P]``, ``uniforms``
+    ``[k, B]`` -> ``[B, k]`` in ``likelihood.value_dtype``."""
+    if getattr(likelihood, "joint_channels", False):
+        return likelihood.draw(params, tf.transpose(uniforms))
+    return draw_pixel(likelihood, params, uniforms[0])[:, None]
 
 
 def draw_pixel(likelihood: PixelLikelihood, params: tf.Tensor, uniform: tf.Tensor) -> tf.Tensor:

@@ -10,7 +10,12 @@ import functools
 
 import tensorflow as tf
 
-from tfgen.sampling.draws import check_params_width, draw_pixel, sampling_uniforms
+from tfgen.sampling.draws import (
+    channels_per_draw,
+    check_params_width,
+    draw_values,
+    sampling_uniforms,
+)
 from tfgen.sampling.protocol import (
     compiled,
     likelihood_key,
@@ -21,7 +26,8 @@ from tfgen.sampling.protocol import (
 
 def naive_sample_network(network, likelihood, image_shape, num_samples, seed,
                          condition_vector=None, condition_map=None) -> tf.Tensor:
-    """Sample ``num_samples`` uint8 images ``[N, H, W, C]`` from an autoregressive ``network``.
+    """Sample ``num_samples`` images ``[N, H, W, C]`` (``likelihood.value_dtype``) from an
+    autoregressive ``network`` (a ``joint_channels`` likelihood: a position's channels at once).
 
     ``network(x, condition_vector=..., condition_map=...)`` maps network inputs
     ``[N, H, W, C]`` (``likelihood.network_input`` of uint8 images) to parameters
@@ -43,26 +49,30 @@ def naive_sample_network(network, likelihood, image_shape, num_samples, seed,
 def _naive(network, num_samples, seed, condition_vector, condition_map, *, likelihood,
            image_shape):
     height, width, channels = (int(d) for d in image_shape)
-    per_channel = likelihood.params_per_channel
+    per_draw = channels_per_draw(likelihood, channels)
+    width_per_draw = per_draw * likelihood.params_per_channel
+    draws_per_pixel = channels // per_draw
     batch = tf.cast(num_samples, tf.int32)
     conditions = {k: v for k, v in (("condition_vector", condition_vector),
                                      ("condition_map", condition_map)) if v is not None}
-    batch_index = tf.range(batch)
     uniforms = sampling_uniforms(seed, batch, height * width * channels)
 
-    def body(i, images):
-        row, col, channel = i // (width * channels), (i // channels) % width, i % channels
+    def body(i, images):  # draw i: position i // draws_per_pixel, its channels from `first`
+        position, first = i // draws_per_pixel, (i % draws_per_pixel) * per_draw
+        row, col = position // width, position % width
         params = network(likelihood.network_input(images), **conditions)
         check_params_width(params, likelihood, channels)
         at = tf.cast(params[:, row, col], tf.float32)  # [N, C * P]
-        value = draw_pixel(likelihood, at[:, channel * per_channel:(channel + 1) * per_channel],
-                           tf.gather(uniforms, i))
-        index = tf.stack([batch_index, tf.fill([batch], row), tf.fill([batch], col),
-                          tf.fill([batch], channel)], axis=1)
-        return i + 1, tf.tensor_scatter_nd_update(images, index, value)
+        at = at[:, first * likelihood.params_per_channel:][:, :width_per_draw]
+        start = position * channels + first
+        values = draw_values(likelihood, at, tf.gather(uniforms, start + tf.range(per_draw)))
+        index = tf.stack(tf.meshgrid(tf.range(batch), row, col, first + tf.range(per_draw),
+                                     indexing="ij"), axis=-1)  # [N, 1, 1, k, 4]
+        return i + 1, tf.tensor_scatter_nd_update(images, index,
+                                                  tf.reshape(values, [-1, 1, 1, per_draw]))
 
-    images = tf.zeros(tf.stack([batch, height, width, channels]), tf.uint8)
-    _, images = tf.while_loop(lambda i, _: i < height * width * channels, body,
+    images = tf.zeros(tf.stack([batch, height, width, channels]), likelihood.value_dtype)
+    _, images = tf.while_loop(lambda i, _: i < height * width * draws_per_pixel, body,
                               (tf.constant(0), images))
     return images
 
