@@ -35,7 +35,7 @@ from tfgen.models.signatures import (Signature, SignatureTable, checked, data_ou
                                      scalar, unless_empty, verb_signatures)
 from tfgen.nets.hierarchical_pixelvae import (BottomDecoder, BottomEncoder, TopDecoder,
                                               TopEncoder, level_sizes)
-from tfgen.utils.config import field
+from tfgen.utils.config import CheckedConfig, field
 from tfgen.utils.registry import check_name, lookup
 
 tfd = tfp.distributions
@@ -44,39 +44,52 @@ LEVELS = ("z1", "z2")
 
 
 @dataclasses.dataclass
-class HierarchicalPixelVAEConfig:
+class HierarchicalPixelVAEConfig(CheckedConfig):
     """Hyperparameters of :class:`HierarchicalPixelVAE` (each is also a ``train/run.py`` flag).
 
     Defaults are a CPU-sized version of the original code's ``32px_small`` setting; the thesis
     sizes are the ``hierarchical_pixelvae_*`` experiments.
     """
 
-    latent_channels: int = field(8, "channels L1 of the z1 map (original: 64)")
-    latent_dim: int = field(32, "dimensionality L2 of the top code z2 (original: 512)")
-    embedding_dim: int = field(4, "learned vector per pixel value and channel (original: 16)")
-    dim_0: int = field(16, "width at image resolution (original 32px_small: 64; 64px_big: 192)")
-    dim_1: int = field(16, "width at half resolution (original: 128; 64px_big: 256)")
-    dim_2: int = field(32, "width at z1's resolution, h1 (original: 256; 64px_big: 512)")
-    dim_top: int = field(32, "width of the top encoder/decoder below z1's size (original: 512)")
-    res_blocks: int = field(1, "residual blocks per resolution (original: 2-3)")
-    pixel_filters: int = field(32, "width of the pixel-level PixelCNN (original: 128; 64px: 384)")
-    pixel_blocks: int = field(2, "gated residual blocks of p(x|z1) (original: 2; 64px: 3)")
-    latent_filters: int = field(32, "width of the latent PixelCNN p(z1|z2) (original: 512)")
-    latent_blocks: int = field(2, "gated residual blocks of p(z1|z2) (original: 2 3x3 + one 1x1)")
-    first_kernel_size: int = field(5, "mask-A input convolution of both PixelCNNs (thesis: 5)")
+    latent_channels: int = field(8, "channels L1 of the z1 map (original: 64)", minimum=1)
+    latent_dim: int = field(32, "dimensionality L2 of the top code z2 (original: 512)", minimum=1)
+    embedding_dim: int = field(4, "learned vector per pixel value and channel (original: 16)",
+                               minimum=1)
+    dim_0: int = field(16, "width at image resolution (original 32px_small: 64; 64px_big: 192)",
+                       minimum=1)
+    dim_1: int = field(16, "width at half resolution (original: 128; 64px_big: 256)", minimum=1)
+    dim_2: int = field(32, "width at z1's resolution, h1 (original: 256; 64px_big: 512)",
+                       minimum=1)
+    dim_top: int = field(32, "width of the top encoder/decoder below z1's size (original: 512)",
+                         minimum=1)
+    res_blocks: int = field(1, "residual blocks per resolution (original: 2-3)", minimum=0)
+    pixel_filters: int = field(32, "width of the pixel-level PixelCNN (original: 128; 64px: 384)",
+                               minimum=1)
+    pixel_blocks: int = field(2, "gated residual blocks of p(x|z1) (original: 2; 64px: 3)",
+                              minimum=0)
+    latent_filters: int = field(32, "width of the latent PixelCNN p(z1|z2) (original: 512)",
+                                minimum=1)
+    latent_blocks: int = field(2, "gated residual blocks of p(z1|z2) (original: 2 3x3 + one 1x1)",
+                               minimum=0)
+    first_kernel_size: int = field(5, "mask-A input convolution of both PixelCNNs (thesis: 5)",
+                                   minimum=1)
     batch_norm: bool = field(True, "batch norm in the (unmasked) residual blocks (thesis: on)")
     weight_norm: bool = field(True, "weight normalization of masked convolutions (thesis: on)")
     likelihood: str = field("auto", "categorical | logistic | bernoulli | auto (from the data)")
-    mixture_components: int = field(5, "logistic mixture components (likelihood=logistic)")
+    mixture_components: int = field(5, "logistic mixture components (likelihood=logistic)",
+                                    minimum=1)
     kl1_warmup_steps: int = field(0, "z1's KL weight rises linearly to 1 over these steps "
-                                     "(original ALPHA1_ITERS: 2000; 64px_big: 1000)")
+                                     "(original ALPHA1_ITERS: 2000; 64px_big: 1000)", minimum=0)
     kl2_warmup_steps: int = field(0, "z2's KL weight: this linear ramp times z1's weight "
-                                     "(original ALPHA2_ITERS: 5000; 64px: 10000)")
+                                     "(original ALPHA2_ITERS: 5000; 64px: 10000)", minimum=0)
     lr_decay_steps: int = field(0, "if > 0, multiply the learning rate by lr_decay_factor every "
-                                   "this many steps (original LR_DECAY_AFTER: 180000)")
-    lr_decay_factor: float = field(0.1, "the staircase learning-rate decay factor")
-    log_prob_samples: int = field(128, "importance samples K behind the log_prob verb / signature")
-    iw_chunk_elements: int = field(1 << 24, "max float32 activations per importance chunk")
+                                   "this many steps (original LR_DECAY_AFTER: 180000)", minimum=0)
+    lr_decay_factor: float = field(0.1, "the staircase learning-rate decay factor",
+                                   minimum=0.0, maximum=1.0)
+    log_prob_samples: int = field(128, "importance samples K behind the log_prob verb / signature",
+                                  minimum=1)
+    iw_chunk_elements: int = field(1 << 24, "max float32 activations per importance chunk",
+                                   minimum=1)
 
 
 def level_seed(seed: tf.Tensor, level: int) -> tf.Tensor:
