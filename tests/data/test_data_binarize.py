@@ -140,3 +140,22 @@ def test_unit_scaling_round_trips_every_uint8_value():
     out_of_range = transforms.scale_to_uint8(tf.constant([-2.0, 1.5, -1.0 + 0.4 / 127.5]))
     np.testing.assert_array_equal(out_of_range.numpy(), [0, 255, 0])  # clipped, rounded
     assert out_of_range.dtype == tf.uint8
+
+
+def test_white_is_always_white_and_black_always_black():
+    """p = x / 255 exactly: a pixel of 255 never binarizes to 0 (a /256 would, 1 in 256)."""
+    for value in (0, 255):
+        out = transforms.binarize(tf.fill([100_000], tf.constant(value, tf.uint8)), seed=7)
+        assert np.all(out.numpy() == value)
+
+
+def test_perturbation_replaces_at_rate_mu_with_uniform_values():
+    """Each subpixel is replaced with probability mu by a value uniform on {0, ..., 255}."""
+    mu, n, value = 0.3, 200_000, 100
+    out = transforms.perturb_pixels(tf.fill([n], tf.constant(value, tf.uint8)), mu, 11).numpy()
+    changed = out[out != value].astype(np.int64)
+    # A replacement draws the old value again with probability 1/256; binomial sd ~0.001.
+    assert abs(changed.size / n - mu * 255 / 256) < 0.005
+    counts = np.bincount(changed, minlength=256)
+    assert counts[value] == 0 and np.all(np.delete(counts, value) > 0)  # 0 and 255 included
+    assert abs(changed.mean() - (255 * 256 / 2 - value) / 255) < 1.0
