@@ -105,6 +105,8 @@ def test_unbounded_declaration_and_the_help_text():
     ("run", ["--model=pixelcnn", "--eval_batches=0"], "eval_batches"),
     ("study", ["--study=nll_table", "--batch_size=0"], "batch_size"),
     ("ood", ["--reference_examples=2"], "reference_examples"),
+    ("ood", ["--typicality_alpha=0"], "typicality_alpha"),
+    ("ood", ["--reference_examples=100", "--typicality_batch_size=51"], "typicality_batch_size"),
 ])
 def test_commands_refuse_out_of_range_flags_before_any_work(tmp_path, capsys, command, args,
                                                              flag):

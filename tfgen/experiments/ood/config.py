@@ -143,6 +143,15 @@ def check(cfg: OODConfig) -> OODConfig:
         get_ood_model(name)
     for name in cfg.scorers:  # before any training, not after it at scoring time
         get_scorer(name)
+    if not 0.0 < cfg.typicality_alpha < 1.0:
+        raise ValueError(f"OODConfig.typicality_alpha (--typicality_alpha) must be in (0, 1); "
+                         f"got {cfg.typicality_alpha}")
+    bootstrap_pool = cfg.reference_examples - cfg.reference_examples // 2
+    if cfg.typicality_batch_size > bootstrap_pool:
+        raise ValueError(f"OODConfig.typicality_batch_size (--typicality_batch_size) must be <= "
+                         f"{bootstrap_pool}, the second half of --reference_examples="
+                         f"{cfg.reference_examples} that the threshold is bootstrapped from; got "
+                         f"{cfg.typicality_batch_size}")
     return cfg
 
 
