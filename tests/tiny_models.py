@@ -10,7 +10,7 @@ TINY = {
                      first_kernel_size=3, log_prob_samples=2),
     "hierarchical_pixelvae": dict(latent_channels=2, latent_dim=2, embedding_dim=2, dim_0=2,
                                   dim_1=2, dim_2=4, dim_top=4, pixel_filters=2,
-                                  latent_filters=4, pixel_blocks=1, latent_blocks=1,
+                                  latent_filters=4, res_blocks=0, pixel_blocks=0, latent_blocks=0,
                                   log_prob_samples=2),
     "pixelcnn": dict(ar_layers=1, filters=4, conditional=True),
     "gated_pixelcnn": dict(ar_layers=1, filters=2, kernel_size=3, head_layers=1),
