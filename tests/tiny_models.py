@@ -17,3 +17,15 @@ TINY = {
     "gan": dict(latent_dim=2, generator_dim=4, critic_dim=4, generator="toy_mlp",
                 critic="toy_mlp", conditional=True),
 }
+
+
+def build_tiny(name: str):
+    """Registered model ``name`` in its tiny config, built, with seeded weights (seed 0)."""
+    import keras
+
+    from tfgen.models import build_model
+
+    keras.utils.set_random_seed(0)
+    model = build_model(name, IMAGES, seed=1, **TINY[name])
+    model.build_for()
+    return model

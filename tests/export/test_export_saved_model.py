@@ -7,7 +7,6 @@ import subprocess
 import sys
 import textwrap
 
-import keras
 import numpy as np
 import pytest
 import tensorflow as tf
@@ -15,7 +14,7 @@ import tensorflow as tf
 from export_fakes import FactorizedModel, LatentModel, random_images
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-from tiny_models import IMAGES, TINY  # noqa: E402
+from tiny_models import build_tiny  # noqa: E402
 from tfgen.data.spec import DatasetSpec
 from tfgen.export import export_model, load_exported
 from tfgen.export import saved_model as saved_model_lib
@@ -302,9 +301,7 @@ def registered(tmp_path_factory):
     root = str(tmp_path_factory.mktemp("registered"))
     out = {}
     for name in model_names():
-        keras.utils.set_random_seed(0)
-        model = build_model(name, IMAGES, seed=1, **TINY[name])
-        model.build_for()
+        model = build_tiny(name)
         if name == "pixelcnn":  # sharpen the untrained net so that the class shows in samples
             for block in model.network.blocks:
                 block.condition_vector_dense.kernel.assign(block.condition_vector_dense.kernel * 10)

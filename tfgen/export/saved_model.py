@@ -30,7 +30,9 @@ Every input is checked at run time with ``tf.ensure_shape``: a loaded signature 
 shapes itself, so without it an image of the wrong size could flow through a shape-agnostic graph
 and return a wrong answer instead of an error.
 
-The export also writes ``assets.extra/tfgen_config.json`` (model class, ``get_config()``, image
+The export also writes ``assets.extra/tf_serving_warmup_requests`` (one ``PredictRequest`` per
+signature that TF Serving replays before serving a version; :mod:`tfgen.export.warmup`; skipped
+with a warning without ``tensorflow-serving-api``) and ``assets.extra/tfgen_config.json`` (model class, ``get_config()``, image
 shape, data kind, signature names, versions, and the caller's ``extra_assets``) so a SavedModel
 says what it is. Exports are atomic: the SavedModel is written into a hidden
 ``.tmp-<version>-<uuid>`` directory next to the versions (TF Serving ignores non-numeric names)
@@ -42,6 +44,7 @@ from __future__ import annotations
 import datetime
 import errno
 import json
+import logging
 import os
 import shutil
 import uuid
@@ -51,8 +54,11 @@ import keras
 import tensorflow as tf
 
 import tfgen
+from tfgen.export import warmup
 from tfgen.models.signatures import Signature, SignatureTable
 from tfgen.utils.records import to_json
+
+log = logging.getLogger(__name__)
 
 CONFIG_FILENAME = "tfgen_config.json"
 ASSETS_EXTRA = "assets.extra"
@@ -141,6 +147,16 @@ def _write_config(savedmodel_dir: str, text: str) -> None:
         f.write(text + "\n")
 
 
+def _write_warmup(savedmodel_dir: str, name: str, table: SignatureTable) -> None:
+    """``assets.extra/tf_serving_warmup_requests`` (:mod:`tfgen.export.warmup`); without
+    tensorflow-serving-api, one warning and no file (the export itself does not need it)."""
+    try:
+        warmup.write_warmup(savedmodel_dir, name,
+                            {method: tuple(sig.inputs) for method, sig in table.items()})
+    except ImportError as e:
+        log.warning("export %s: no TF Serving warm-up requests written: %s", name, e)
+
+
 def numeric_versions(model_dir: str) -> list[int]:
     """Sorted integer version directories under ``model_dir`` (``[]`` if it does not exist)."""
     if not os.path.isdir(model_dir):
@@ -222,6 +238,7 @@ def export_model(model: keras.Model, *, root: str = "saved_models", name: str,
         archive = _build_archive(model, table)
         archive.write_out(tmp, verbose=False)
         _write_config(tmp, config_text)
+        _write_warmup(tmp, name, table)
         while True:
             final = os.path.join(model_dir, str(version))
             try:
