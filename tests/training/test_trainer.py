@@ -37,9 +37,10 @@ def config(tmp_path, **kw):
 def test_a_few_hundred_steps_lower_the_test_loss(tmp_path):
     before = train("vae", SMALL_VAE, config(tmp_path, train_steps=1,  # ~ untrained
                                             output_dir=str(tmp_path / "untrained")))
-    after = train("vae", SMALL_VAE, config(tmp_path, train_steps=300, steps_per_epoch=100,
-                                           checkpoint_every=100))
-    assert after["step"] == 300
+    # 150 steps already lower it by ~235 nats (544 -> 309), well past the 100 asked for.
+    after = train("vae", SMALL_VAE, config(tmp_path, train_steps=150, steps_per_epoch=75,
+                                           checkpoint_every=75))
+    assert after["step"] == 150
     assert after["test"]["loss"] < before["test"]["loss"] - 100, (before["test"], after["test"])
     images = os.listdir(tmp_path / "run" / "images")
     assert any(n.startswith("samples-") for n in images)
