@@ -23,7 +23,8 @@ def test_train_export_evaluate_round_trip(tmp_path, capsys, monkeypatch):
     monkeypatch.chdir(ROOT)
     assert run_command.run_in_process([
         "train/run.py", "--model=vae", "--dataset=fashion_mnist",
-        "--train_steps=30", "--steps_per_epoch=15", "--batch_size=32", "--eval_batches=2",
+        "--train_steps=30", "--steps_per_epoch=30", "--batch_size=32", "--eval_batches=2",
+        "--sample_images=0",  # no image grid: not what this test checks
         "--latent_dim=8", "--filters=8", "--conv_layers=4", "--verbose=0",
         f"--output_dir={tmp_path}/run", f"--export_root={tmp_path}/exports"]) == 0
     trained = json.loads(capsys.readouterr().out)
