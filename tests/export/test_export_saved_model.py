@@ -13,8 +13,6 @@ import tensorflow as tf
 
 from export_fakes import FactorizedModel, LatentModel, random_images
 
-sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-from tiny_models import build_tiny  # noqa: E402
 from tfgen.data.spec import DatasetSpec
 from tfgen.export import export_model, load_exported
 from tfgen.export import saved_model as saved_model_lib
@@ -295,19 +293,6 @@ def test_raw_signature_rejects_wrong_shapes(exported):
 
 # -- the signature table of every registered model ---------------------------------------------
 
-@pytest.fixture(scope="module")
-def registered(tmp_path_factory):
-    """{model name: (tiny live model, its loaded export)} for every registered model."""
-    root = str(tmp_path_factory.mktemp("registered"))
-    out = {}
-    for name in model_names():
-        model = build_tiny(name)
-        if name == "pixelcnn":  # sharpen the untrained net so that the class shows in samples
-            for block in model.network.blocks:
-                block.condition_vector_dense.kernel.assign(block.condition_vector_dense.kernel * 10)
-            model.network.output_conv.kernel.assign(model.network.output_conv.kernel * 4)
-        out[name] = (model, load_exported(export_model(model, root=root, name=name)))
-    return out
 
 
 def _example_inputs(specs) -> dict[str, np.ndarray]:
