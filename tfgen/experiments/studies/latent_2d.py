@@ -37,7 +37,7 @@ class Latent2DConfig(LikelihoodStudyConfig):
 
     knn_neighbors: int = field(5, "k of the k-nearest-neighbour classifier", minimum=1)
     knn_train_examples: int = field(10000, "training images whose latent means the k-NN "
-                                           "classifier stores (0: the whole split)", minimum=1)
+                                           "classifier stores (0: the whole split)", minimum=0)
 
 
 def runs(cfg: Latent2DConfig) -> list[RunSpec]:
