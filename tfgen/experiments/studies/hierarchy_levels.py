@@ -13,7 +13,8 @@ What makes the figures checkable (the study's JSON): ``level_spread`` — per va
 over rows of the mean per-pixel L2 distance (RGB vector, uint8 units) between the images of a row
 (thesis: pixel noise changes only details, so ``pixel`` < ``z1`` < ``top``); ``reconstruction_l2``
 — the mean per-pixel L2 distance of reconstructions from their image, from z1 and from z2
-(the top level keeps less of the image, so z1 < z2).
+(the top level keeps less of the image, so z1 < z2). The drawn arrays are kept in the run's
+``levels.npz``.
 """
 
 from __future__ import annotations
@@ -156,7 +157,9 @@ def measure(run: RunSpec, trained: TrainedRun, cfg: HierarchyLevelsConfig) -> di
     save_png(figures["reconstructions"], image_grid(grid.reshape(-1, *grid.shape[2:]),
                                                     rows=len(images), pad=1, pad_value=128))
     errors = {level: pixel_l2(r, images[:, None]) for level, r in recon.items()}
-    return {"level_spread": spread, "reconstruction_l2": errors,
+    arrays = os.path.join(trained.run_dir, "levels.npz")
+    np.savez(arrays, images=images, **grids, **{f"recon_{k}": v for k, v in recon.items()})
+    return {"level_spread": spread, "arrays_npz": arrays, "reconstruction_l2": errors,
             "level_spread_ordered": spread["pixel"] < spread["z1"] < spread["top"],
             "z1_reconstructs_closer": errors["z1"] < errors["z2"], "figure_paths": figures}
 
