@@ -85,7 +85,8 @@ class HierarchyLevelsConfig(StudyConfig, HierarchicalSizes):
                             minimum=0)
     steps_per_epoch: int = field(200, "steps between validation passes and checkpoints",
                                  minimum=1)
-    export: bool = field(False, "export the trained model as a SavedModel and draw from it")
+    export: bool = field(False, "also export the trained model as a SavedModel (the figures "
+                                "are drawn from the model restored from its checkpoint)")
     level_rows: int = field(4, "rows per varied level (each row: other levels' seeds fixed)",
                             minimum=1)
     level_columns: int = field(8, "samples per row", minimum=2)
