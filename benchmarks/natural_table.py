@@ -30,6 +30,9 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 flags.DEFINE_list("studies", ["natural_table", "hierarchy_levels"], "studies to run, in order")
 flags.DEFINE_string("profile", "cpu", "study profile (cpu | full | smoke)")
 flags.DEFINE_float("max_train_seconds", 300.0, "wall-clock training budget of every model")
+flags.DEFINE_integer("importance_samples", 0, "K of the latent models' IW bound (0: the "
+                     "profile's)")
+flags.DEFINE_bool("resume", False, "reuse runs already trained with the same settings")
 FLAGS = flags.FLAGS
 
 
@@ -59,7 +62,10 @@ def copy_figures(record: dict, work: str, target: str) -> None:
 
 def main(argv):
     del argv
-    overrides = {"profile": FLAGS.profile, "max_train_seconds": FLAGS.max_train_seconds}
+    overrides = {"profile": FLAGS.profile, "max_train_seconds": FLAGS.max_train_seconds,
+                 "resume": FLAGS.resume}
+    if FLAGS.importance_samples:
+        overrides["importance_samples"] = FLAGS.importance_samples
     for name in FLAGS.studies:
         get_study(name)  # an unknown name fails before anything trains
     extra = {}

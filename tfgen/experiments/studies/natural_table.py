@@ -200,7 +200,7 @@ STUDY = Study(
     cpu={"dataset": "photo_patches", "image_size": 32, "train_steps": 100000,
          "max_train_seconds": 300.0, "batch_size": 32, "learning_rate": 1e-3, "filters": 32,
          "encoder_filters": 32, "latent_dim": 32, "kl_warmup_steps": 200, "ar_layers": (2,),
-         "pixelcnn_layers": 6, "importance_samples": 64, "eval_examples": 0,
+         "pixelcnn_layers": 6, "importance_samples": 16, "eval_examples": 0,
          "eval_batch_size": 35, "sample_images": 16, "export": False},
     full={"dataset": "imagenet64", "image_size": 0,
           "experiment": "hierarchical_pixelvae_imagenet64", "max_train_seconds": 8 * 3600.0,
