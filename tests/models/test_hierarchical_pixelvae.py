@@ -129,6 +129,10 @@ def test_sample_levels_holds_the_other_levels_fixed(model):
     assert not np.array_equal(base, run(9, 2, 3).numpy())  # top-level noise only
     recon = model.reconstruct(images(2), 1, "z2")
     assert recon.shape == (2, *SHAPE) and recon.dtype == tf.uint8
+    drawn = model.reconstruct(images(2), 1, "z1", sample_posterior=True).numpy()
+    np.testing.assert_array_equal(drawn, model.reconstruct(images(2), 1, "z1",
+                                                           sample_posterior=True).numpy())
+    assert not np.array_equal(drawn, model.reconstruct(images(2), 1, "z1").numpy())
     with pytest.raises(ValueError, match=r"valid names: \['z1', 'z2'\]"):
         model.reconstruct(images(1), 1, "z3")
 

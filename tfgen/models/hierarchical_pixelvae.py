@@ -288,13 +288,17 @@ class HierarchicalPixelVAE(GenerativeModel):
                                   level_seed(seed, 2), sampler)
 
     def reconstruct(self, images: tf.Tensor, seed: tf.Tensor, level: str = "z1",
-                    sampler: str = "cached") -> tf.Tensor:
-        """Fig. A.1: decode the posterior mean of ``level`` (``z1``: x ~ p(x | E[z1|x]);
-        ``z2``: z1 ~ p(z1 | E[z2|x]), then x) -> uint8 ``[B, H, W, C]``."""
+                    sampler: str = "cached", sample_posterior: bool = False) -> tf.Tensor:
+        """Fig. A.1: decode a code of ``level`` (``z1``: x ~ p(x | z1); ``z2``: z1 ~ p(z1 | z2),
+        then x) -> uint8 ``[B, H, W, C]``. The code is the posterior mean, or with
+        ``sample_posterior`` a draw from q(level|x) (noise from ``seed`` too)."""
         code = self.encode(images)
-        if check_name(level, LEVELS, "reconstruction level") == "z1":
-            return self.decode(code["z1_mean"], seed, sampler)
-        return self.decode_top(code["mean"], seed, sampler)
+        top = check_name(level, LEVELS, "reconstruction level") == "z2"
+        mean, stddev = ((code["mean"], code["stddev"]) if top
+                        else (code["z1_mean"], code["z1_stddev"]))
+        if sample_posterior:
+            mean += stddev * tf.random.stateless_normal(tf.shape(mean), seed_pair(seed, 4))
+        return (self.decode_top if top else self.decode)(mean, seed, sampler)
 
     def elbo(self, images: tf.Tensor, seed: tf.Tensor) -> dict[str, tf.Tensor]:
         """One-sample ELBO: {"elbo", "recon", "kl", "kl_z1", "kl_z2"} float32 ``[B]`` nats;

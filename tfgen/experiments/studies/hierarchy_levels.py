@@ -6,8 +6,8 @@ overridable; cpu: ``hierarchical_pixelvae_cpu`` on ``photo_patches``; full:
 ``sample_levels(num, seed_z2, seed_z1, seed_x)``: three grids of ``level_rows`` rows of
 ``level_columns`` samples, each row holding two levels' seeds fixed and varying the third's
 (``top``: z2's; ``z1``: z1's; ``pixel``: the pixels'). For ``reconstruction_images`` test images,
-Fig. A.1's grid: the image, then ``reconstructions`` samples from the top level (z2 = E[z2|x],
-then z1 ~ p(z1|z2), x ~ p(x|z1)) and as many from z1 (x ~ p(x|E[z1|x])).
+Fig. A.1's grid: the image, then ``reconstructions`` samples from the top level (z2 ~ q(z2|x),
+then z1 ~ p(z1|z2), x ~ p(x|z1)) and as many from z1 (z1 ~ q(z1|x), x ~ p(x|z1)).
 
 What makes the figures checkable (the study's JSON): ``level_spread`` — per varied level, the mean
 over rows of the mean per-pixel L2 distance (RGB vector, uint8 units) between the images of a row
@@ -148,7 +148,8 @@ def measure(run: RunSpec, trained: TrainedRun, cfg: HierarchyLevelsConfig) -> di
         spread[level] = row_spread(rows)
     images, _ = load_arrays(cfg.dataset, "test", limit=cfg.reconstruction_images,
                             image_size=cfg.image_size or None)
-    reconstruct = tf.function(lambda x, s, level: model.reconstruct(x, s, level),
+    reconstruct = tf.function(lambda x, s, level: model.reconstruct(x, s, level,
+                                                                   sample_posterior=True),
                               reduce_retracing=True)
     recon = {level: np.stack([reconstruct(images, tf.constant(cfg.seed * 100 + k), level)
                               .numpy() for k in range(cfg.reconstructions)], 1)
