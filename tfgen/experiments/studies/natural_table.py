@@ -71,9 +71,6 @@ class NaturalTableConfig(LikelihoodStudyConfig, HierarchicalSizes):
 
     pixelcnn_layers: int = field(6, "gated layers of the Gated PixelCNN baseline", minimum=1)
     flops_batch: int = field(2, "batch at which FLOPs per image are counted", minimum=1)
-    vae_learning_rate: float = field(0.0, "learning rate of the two-level VAE (0: the study's); "
-                                          "its factorized logistic decoder diverged at 1e-3",
-                                     minimum=0.0)
 
 
 def runs(cfg: NaturalTableConfig) -> list[RunSpec]:
@@ -92,9 +89,7 @@ def runs(cfg: NaturalTableConfig) -> list[RunSpec]:
         RunSpec("two_level_vae", "Two-level VAE (factorized, logistic)",
                 "hierarchical_pixelvae",
                 hierarchical_config(cfg, autoregressive=False, likelihood="logistic",
-                                    mixture_components=1),
-                train={"learning_rate": cfg.vae_learning_rate} if cfg.vae_learning_rate else {},
-                tags={"kind": "latent"}),
+                                    mixture_components=1), tags={"kind": "latent"}),
     ]
 
 
@@ -210,8 +205,7 @@ STUDY = Study(
          "max_train_seconds": 300.0, "batch_size": 32, "learning_rate": 1e-3, "filters": 32,
          "encoder_filters": 32, "latent_dim": 32, "kl_warmup_steps": 200, "ar_layers": (2,),
          "pixelcnn_layers": 6, "importance_samples": 16, "eval_examples": 0,
-         "eval_batch_size": 35, "sample_images": 16, "export": False,
-         "vae_learning_rate": 3e-4},
+         "eval_batch_size": 35, "sample_images": 16, "export": False},
     full={"dataset": "imagenet64", "image_size": 0,
           "experiment": "hierarchical_pixelvae_imagenet64", "max_train_seconds": 8 * 3600.0,
           "train_steps": 400000, "batch_size": 48, "filters": 128, "encoder_filters": 128,
@@ -221,5 +215,4 @@ STUDY = Study(
     smoke={**likelihood.SMOKE, **HIERARCHICAL_SMOKE, "dataset": "photo_patches",
            "image_size": 8, "ar_layers": (1,), "pixelcnn_layers": 1, "eval_examples": 20,
            "eval_batch_size": 10, "flops_batch": 1, "max_train_seconds": 0.0},
-    measure=measure, keep_failed=True,
-    not_settings=("vae_learning_rate",))  # it is in the two-level VAE's RunSpec (stored)
+    measure=measure, keep_failed=True)
