@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from tfgen.models.hierarchical_pixelvae import HierarchicalPixelVAE
+from tfgen.models.hierarchical_pixelvae import FACTORIZED_BOUND, HierarchicalPixelVAE
 from tfgen.nets.hierarchical_pixelvae import level_sizes
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(__file__)), "layers"))
@@ -194,6 +194,8 @@ def test_without_autoregression_no_output_depends_on_the_pixels_or_on_other_z1_p
                    for layer in vae._flatten_layers())
     condition = tf.random.stateless_normal([2, 8, 8, TINY["dim_0"]], [1, 2])
     first = vae.pixel_params(condition, images(2, seed=1)).numpy()
+    huge = vae.pixel_params(1e4 * condition, None).numpy()  # soft-bounded: no overflow
+    assert np.all(np.abs(huge) <= FACTORIZED_BOUND) and np.abs(huge).max() > 1
     np.testing.assert_array_equal(first, vae.pixel_params(condition, images(2, seed=9)).numpy())
     latent_cond = tf.random.stateless_normal([1, 2, 2, TINY["dim_2"]], [3, 4])
     z1s = [tf.random.stateless_normal([1, 2, 2, TINY["latent_channels"]], [s, 0])
