@@ -18,7 +18,7 @@ Two measurements on binarized Fashion-MNIST 28x28 (uint8 images, Bernoulli likel
    PixelVAEs of several depths, all trained with the same steps, batch and widths, evaluated on
    the same test images — exact NLL for the PixelCNN, importance-weighted bound for PixelVAE).
    For every run the benchmark rebuilds its model and counts, with
-   :func:`tfgen.utils.flops.function_flops` (TensorFlow's op statistics), the float operations
+   :func:`tfgen.utils.flops.flops_per_image` (TensorFlow's op statistics), the float operations
    per image of the training objective's forward pass (PixelVAE: encoder, one z, teacher-forced
    decoder; PixelCNN: the network) and of the whole train step, both at batch ``--batch_size``.
    Each PixelVAE is paired with the cheapest Gated PixelCNN whose NLL is at least as good
@@ -43,7 +43,7 @@ from absl import app, flags
 from tfgen import data
 from tfgen.utils.records import write_json
 from tfgen.models import build_model
-from tfgen.utils.flops import function_flops
+from tfgen.utils.flops import flops_per_image
 from tfgen.utils.machine import machine_info
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -85,15 +85,6 @@ def build(model_name: str, config: dict, jit_compile: bool = False):
     model.build_for()
     model.compile_for_training(jit_compile=jit_compile)
     return model
-
-
-def flops_per_image(model, batch: int) -> dict:
-    """Float operations per image: the training objective's forward pass and the train step."""
-    spec = tf.TensorSpec((batch,) + tuple(model.image_shape), tf.uint8)
-    seed = tf.constant([0, 0], tf.int32)
-    forward = function_flops(lambda x: model.compute_objective(x, seed, True)[0], spec)
-    step = function_flops(model.train_step, spec)
-    return {"forward_flops_per_image": forward / batch, "train_step_flops_per_image": step / batch}
 
 
 def real_batches(batch: int, count: int = 8) -> list[tuple[tf.Tensor, tf.Tensor]]:

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from tfgen.models.hierarchical_pixelvae import HierarchicalPixelVAE
+from tfgen.models.hierarchical_pixelvae import FACTORIZED_BOUND, HierarchicalPixelVAE
 from tfgen.nets.hierarchical_pixelvae import level_sizes
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(__file__)), "layers"))
@@ -133,6 +133,10 @@ def test_sample_levels_holds_the_other_levels_fixed(model):
     assert not np.array_equal(base, run(9, 2, 3).numpy())  # top-level noise only
     recon = tf.function(lambda x: model.reconstruct(x, 1, "z2"))(images(2))  # traced: cheaper
     assert recon.shape == (2, *SHAPE) and recon.dtype == tf.uint8
+    drawn = model.reconstruct(images(2), 1, "z1", sample_posterior=True).numpy()
+    np.testing.assert_array_equal(drawn, model.reconstruct(images(2), 1, "z1",
+                                                           sample_posterior=True).numpy())
+    assert not np.array_equal(drawn, model.reconstruct(images(2), 1, "z1").numpy())
     with pytest.raises(ValueError, match=r"valid names: \['z1', 'z2'\]"):
         model.reconstruct(images(1), 1, "z3")
 
@@ -183,3 +187,46 @@ def test_exports_and_serves_every_verb(model, tmp_path):
     np.testing.assert_allclose(exported.log_prob(x)["log_prob"], model.log_prob(x).numpy(),
                                rtol=1e-4)
     assert set(exported.elbo(x, 1)) == {"elbo", "kl", "recon", "kl_z1", "kl_z2"}
+
+
+def test_without_autoregression_no_output_depends_on_the_pixels_or_on_other_z1_positions():
+    """autoregressive=False: the two-level VAE. p(x|z1)'s parameters at every pixel do not
+    depend on x at all and p(z1|z2)'s not on z1 (exactly equal for any x or z1; no masked
+    layer remains); samples are one draw per level; the ELBO still adds up and trains."""
+    vae = build(autoregressive=False)
+    assert not any("masked" in type(layer).__name__.lower() or "pixelcnn" in layer.name
+                   for layer in vae._flatten_layers())
+    condition = tf.random.stateless_normal([2, 8, 8, TINY["dim_0"]], [1, 2])
+    first = vae.pixel_params(condition, images(2, seed=1)).numpy()
+    huge = vae.pixel_params(1e4 * condition, None).numpy()  # soft-bounded: no overflow
+    assert np.all(np.abs(huge) <= FACTORIZED_BOUND) and np.abs(huge).max() > 1
+    np.testing.assert_array_equal(first, vae.pixel_params(condition, images(2, seed=9)).numpy())
+    latent_cond = tf.random.stateless_normal([1, 2, 2, TINY["dim_2"]], [3, 4])
+    z1s = [tf.random.stateless_normal([1, 2, 2, TINY["latent_channels"]], [s, 0])
+           for s in (5, 6)]
+    np.testing.assert_array_equal(vae.latent_params(latent_cond, z1s[0]).numpy(),
+                                  vae.latent_params(latent_cond, z1s[1]).numpy())
+    terms = vae.elbo(images(3), 1)
+    np.testing.assert_allclose(terms["elbo"], -(terms["recon"] + terms["kl"]), rtol=1e-6)
+    run = tf.function(lambda a, b, c: vae.sample_levels(2, a, b, c))
+    base = run(1, 2, 3).numpy()
+    assert base.shape == (2, *SHAPE) and base.dtype == np.uint8
+    np.testing.assert_array_equal(base, run(1, 2, 3).numpy())
+    assert not np.array_equal(base, run(1, 2, 4).numpy())
+    assert vae.reconstruct(images(2), 1, "z2").shape == (2, *SHAPE)
+    assert np.isfinite(vae.importance_weighted_log_prob(images(2), 3, 0).numpy()).all()
+
+
+def test_training_image_grids_draw_its_reconstructions(tmp_path):
+    """The trainer's ImageGrids callback reconstructs through the model's ``reconstruct`` (its
+    ``decode`` takes z1, not encode's z2 ``mean``)."""
+    from tfgen.training.callbacks import ImageGrids
+    model = build()
+    model.compile_for_training(1e-3)
+    grids = ImageGrids(str(tmp_path / "images"), str(tmp_path / "tb"), num_samples=2,
+                       reference_images=images(2).numpy())
+    grids.set_model(model)
+    grids.on_train_begin()
+    grids.on_epoch_end(0)
+    assert sorted(os.listdir(tmp_path / "images")) == ["reconstructions-0000000.png",
+                                                       "samples-0000000.png"]

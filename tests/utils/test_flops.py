@@ -48,3 +48,21 @@ def test_refuses_unknown_shapes_and_nested_loops():
 
     with pytest.raises(ValueError, match="While"):
         function_flops(loop, tf.TensorSpec([4, 4]))
+
+
+def test_flops_per_image_of_a_model_is_per_image_and_the_step_costs_more():
+    """A tiny colour Gated PixelCNN: the forward count per image does not depend on the batch,
+    exceeds its convolutions' multiply-adds at least, and the train step (backward + update)
+    costs over twice the forward pass."""
+    from tfgen import data
+    from tfgen.models import build_model
+    from tfgen.utils.flops import flops_per_image
+    model = build_model("gated_pixelcnn", data.get_spec("photo_patches", image_size=8),
+                        filters=4, ar_layers=1, likelihood="categorical")
+    model.build_for()
+    model.compile_for_training(1e-3)
+    one, two = flops_per_image(model, 1), flops_per_image(model, 2)
+    assert one["forward_flops_per_image"] == pytest.approx(two["forward_flops_per_image"],
+                                                           rel=0.02)
+    assert one["forward_flops_per_image"] > 2 * 8 * 8 * 3 * 256 * 4  # the output conv alone
+    assert two["train_step_flops_per_image"] > 2 * two["forward_flops_per_image"]

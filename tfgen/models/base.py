@@ -195,6 +195,12 @@ class GenerativeModel(keras.Model, abc.ABC):
         """uint8 ``[B, H, W, C]`` -> float32 ``[B]``, log p(x) in nats per image."""
         raise NotImplementedError
 
+    def reconstruct(self, images: tf.Tensor, seed: tf.Tensor) -> tf.Tensor:
+        """uint8 ``[B, H, W, C]`` -> uint8 images decoded from the posterior mean,
+        ``decode(encode(images)["mean"], seed)``, for models with ``encode`` and ``decode``
+        (a model whose ``decode`` takes another code overrides it)."""
+        return self.decode(self.encode(images)["mean"], seed)
+
     def get_config(self) -> dict:
         return {"image_shape": list(self.image_shape), "seed": self.seed,
                 "data_kind": self.data_kind}

@@ -41,6 +41,10 @@ from tfgen.utils.registry import check_name, lookup
 tfd = tfp.distributions
 
 LEVELS = ("z1", "z2")
+#: The factorized pixel head's parameters are ``B * tanh(raw / B)``: a discretized logistic's
+#: log-scale grew past 37 within 40 steps of Adam 1e-3 on photo_patches and overflowed (NaN);
+#: |params| <= 10 keeps scales <= 127.5 e^10 pixel units and logits within a 20-nat range.
+FACTORIZED_BOUND = 10.0
 
 
 @dataclasses.dataclass
@@ -73,6 +77,9 @@ class HierarchicalPixelVAEConfig(CheckedConfig):
                                minimum=0)
     first_kernel_size: int = field(5, "mask-A input convolution of both PixelCNNs (thesis: 5)",
                                    minimum=1)
+    autoregressive: bool = field(True, "PixelCNNs in both decoders; False: a two-level VAE "
+                                       "whose p(x|z1) and p(z1|z2) are factorized (a 1x1 "
+                                       "conv head on each decoder's map, no masked layers)")
     batch_norm: bool = field(True, "batch norm in the (unmasked) residual blocks (thesis: on)")
     weight_norm: bool = field(True, "weight normalization of masked convolutions (thesis: on)")
     likelihood: str = field("auto", "categorical | logistic | bernoulli | auto (from the data)")
@@ -130,16 +137,22 @@ class HierarchicalPixelVAE(GenerativeModel):
                                    cfg.res_blocks, bn, name="encoder2")
         self.decoder2 = TopDecoder(self.image_shape, cfg.dim_2, cfg.dim_top, cfg.res_blocks, bn,
                                    name="decoder2")
-        self.prior1 = GatedResidualPixelCNN(
-            2 * cfg.latent_channels, cfg.latent_blocks, cfg.latent_filters,
-            first_kernel_size=cfg.first_kernel_size, data_channels=1,
-            weight_norm=cfg.weight_norm, zero_output=True, name="latent_pixelcnn")
         self.decoder1 = BottomDecoder(self.image_shape, widths, cfg.res_blocks, bn,
                                       name="decoder1")
-        self.pixel = GatedResidualPixelCNN(
-            channels * self.likelihood.params_per_channel, cfg.pixel_blocks, cfg.pixel_filters,
-            first_kernel_size=cfg.first_kernel_size, data_channels=channels,
-            embedding_dim=cfg.embedding_dim, weight_norm=cfg.weight_norm, name="pixelcnn")
+        pixel_params = channels * self.likelihood.params_per_channel
+        if cfg.autoregressive:
+            self.prior1 = GatedResidualPixelCNN(
+                2 * cfg.latent_channels, cfg.latent_blocks, cfg.latent_filters,
+                first_kernel_size=cfg.first_kernel_size, data_channels=1,
+                weight_norm=cfg.weight_norm, zero_output=True, name="latent_pixelcnn")
+            self.pixel = GatedResidualPixelCNN(
+                pixel_params, cfg.pixel_blocks, cfg.pixel_filters,
+                first_kernel_size=cfg.first_kernel_size, data_channels=channels,
+                embedding_dim=cfg.embedding_dim, weight_norm=cfg.weight_norm, name="pixelcnn")
+        else:  # factorized heads: parameters from the decoders' maps alone
+            self.prior1 = keras.layers.Conv2D(2 * cfg.latent_channels, 1,
+                                              kernel_initializer="zeros", name="latent_head")
+            self.pixel = keras.layers.Conv2D(pixel_params, 1, name="pixel_head")
         self.prior2 = tfd.Independent(tfd.Normal(tf.zeros(cfg.latent_dim), 1.0), 1)
 
     # -- distributions (float32) -----------------------------------------------------------
@@ -151,19 +164,35 @@ class HierarchicalPixelVAE(GenerativeModel):
         return (self.latent_likelihood.distribution(params1),
                 self.latent_likelihood.distribution(params2, event_rank=1))
 
+    def pixel_params(self, condition: tf.Tensor, images: tf.Tensor | None) -> tf.Tensor:
+        """p(x|z1)'s parameters, float32 ``[B, H, W, C * P]``, from decoder1's map: the PixelCNN
+        teacher forced on uint8 ``images``, or (``autoregressive=False``) the factorized head on
+        the map alone (``images`` unused, may be None)."""
+        if not self.config.autoregressive:  # soft-bounded: an unbounded log-scale overflowed
+            return FACTORIZED_BOUND * tf.tanh(tf.cast(self.pixel(condition), tf.float32)
+                                              / FACTORIZED_BOUND)
+        return tf.cast(self.pixel(self.likelihood.network_input(images),
+                                  condition_map=condition), tf.float32)
+
+    def latent_params(self, condition: tf.Tensor, z1: tf.Tensor | None) -> tf.Tensor:
+        """p(z1|z2)'s parameters, float32 ``[B, h, w, 2 L1]``, from decoder2's map: the latent
+        PixelCNN teacher forced on ``z1``, or the factorized head on the map alone."""
+        if not self.config.autoregressive:
+            return tf.cast(self.prior1(condition), tf.float32)
+        return tf.cast(self.prior1(tf.cast(z1, tf.float32), condition_map=condition),
+                       tf.float32)
+
     def reconstruction_log_prob(self, z1: tf.Tensor, images: tf.Tensor,
                                 training: bool = False) -> tf.Tensor:
         """log p(x|z1), teacher forced: z1 ``[B, h, w, L1]``, uint8 images -> float32 ``[B]``."""
         condition = self.decoder1(tf.cast(z1, tf.float32), training=training)
-        params = self.pixel(self.likelihood.network_input(images), condition_map=condition)
-        return self.likelihood.log_prob(tf.cast(params, tf.float32), images)
+        return self.likelihood.log_prob(self.pixel_params(condition, images), images)
 
     def latent_log_prob(self, z1: tf.Tensor, z2: tf.Tensor, training: bool = False
                         ) -> tf.Tensor:
         """log p(z1|z2), teacher forced: float32 ``[B]`` nats."""
         condition = self.decoder2(tf.cast(z2, tf.float32), training=training)
-        params = self.prior1(tf.cast(z1, tf.float32), condition_map=condition)
-        return self.latent_likelihood.log_prob(tf.cast(params, tf.float32), z1)
+        return self.latent_likelihood.log_prob(self.latent_params(condition, z1), z1)
 
     def kl_weights(self, training: bool) -> tuple[tf.Tensor, tf.Tensor]:
         """(z1's, z2's) KL weights: the original code's warm-ups (z2's ramp times z1's)."""
@@ -223,6 +252,8 @@ class HierarchicalPixelVAE(GenerativeModel):
         p(x|z1) with the stateless int32 ``seed`` (``sampler``: ``cached`` | ``naive``)."""
         z1 = tf.cast(z1, tf.float32)
         condition = self.decoder1(z1, training=False)
+        if not self.config.autoregressive:  # pixels independent given z1: one draw
+            return self.likelihood.sample(self.pixel_params(condition, None), seed_pair(seed, 1))
         return lookup(SAMPLERS, sampler, "sampler")(
             self.pixel, self.likelihood, self.image_shape, tf.shape(z1)[0], seed,
             condition_map=condition)
@@ -233,6 +264,9 @@ class HierarchicalPixelVAE(GenerativeModel):
         (all channels) at a time."""
         z2 = tf.cast(z2, tf.float32)
         condition = self.decoder2(z2, training=False)
+        if not self.config.autoregressive:
+            params = self.latent_params(condition, None)
+            return self.latent_likelihood.distribution(params).sample(seed=seed_pair(seed, 1))
         return lookup(SAMPLERS, sampler, "sampler")(
             self.prior1, self.latent_likelihood, self.latent_shape, tf.shape(z2)[0], seed,
             condition_map=condition)
@@ -259,13 +293,17 @@ class HierarchicalPixelVAE(GenerativeModel):
                                   level_seed(seed, 2), sampler)
 
     def reconstruct(self, images: tf.Tensor, seed: tf.Tensor, level: str = "z1",
-                    sampler: str = "cached") -> tf.Tensor:
-        """Fig. A.1: decode the posterior mean of ``level`` (``z1``: x ~ p(x | E[z1|x]);
-        ``z2``: z1 ~ p(z1 | E[z2|x]), then x) -> uint8 ``[B, H, W, C]``."""
+                    sampler: str = "cached", sample_posterior: bool = False) -> tf.Tensor:
+        """Fig. A.1: decode a code of ``level`` (``z1``: x ~ p(x | z1); ``z2``: z1 ~ p(z1 | z2),
+        then x) -> uint8 ``[B, H, W, C]``. The code is the posterior mean, or with
+        ``sample_posterior`` a draw from q(level|x) (noise from ``seed`` too)."""
         code = self.encode(images)
-        if check_name(level, LEVELS, "reconstruction level") == "z1":
-            return self.decode(code["z1_mean"], seed, sampler)
-        return self.decode_top(code["mean"], seed, sampler)
+        top = check_name(level, LEVELS, "reconstruction level") == "z2"
+        mean, stddev = ((code["mean"], code["stddev"]) if top
+                        else (code["z1_mean"], code["z1_stddev"]))
+        if sample_posterior:
+            mean += stddev * tf.random.stateless_normal(tf.shape(mean), seed_pair(seed, 4))
+        return (self.decode_top if top else self.decode)(mean, seed, sampler)
 
     def elbo(self, images: tf.Tensor, seed: tf.Tensor) -> dict[str, tf.Tensor]:
         """One-sample ELBO: {"elbo", "recon", "kl", "kl_z1", "kl_z2"} float32 ``[B]`` nats;

@@ -126,8 +126,9 @@ def scatter_image(points: np.ndarray, reference: np.ndarray | None = None, size:
 class ImageGrids(keras.callbacks.Callback):
     """At each epoch end write sample (and reconstruction) grids as PNGs and TensorBoard images.
 
-    Samples use a fixed seed so grids of successive epochs are comparable. Reconstructions are
-    drawn for models that can ``encode`` and ``decode``, from ``reference_images`` (uint8 NHWC).
+    Samples use a fixed seed so grids of successive epochs are comparable. Reconstructions (the
+    model's ``reconstruct``) are drawn for models that can ``encode`` and ``decode``, from
+    ``reference_images`` (uint8 NHWC).
     What is drawn follows the model's ``data_kind`` (the dataset spec's): models of 2-D points
     (toy GANs, whose ``sample`` returns float32 ``[N, 2]``) get a scatter plot of the samples
     (blue) over ``reference_images`` (real points, red) instead of a grid. Models of text
@@ -150,8 +151,7 @@ class ImageGrids(keras.callbacks.Callback):
         model = self.model
         self._sample = tf.function(model.sample)
         if self.reference is not None and {"encode", "decode"} <= set(model.serving_methods):
-            self._reconstruct = tf.function(
-                lambda x, seed: model.decode(model.encode(x)["mean"], seed))
+            self._reconstruct = tf.function(model.reconstruct)
 
     def _write(self, name: str, images: np.ndarray, step: int, rows: int | None = None) -> None:
         grid = image_grid(images, rows=rows, pad=2, pad_value=128)  # grey frames show on black

@@ -53,3 +53,16 @@ def function_flops(fn: Callable[..., Any], *input_signature: tf.TensorSpec) -> i
         raise ValueError(f"the traced graph holds {nested} ops whose bodies the FLOP count would "
                          "miss; count a function without nested tf.functions or loops")
     return graph_flops(graph)
+
+
+def flops_per_image(model, batch: int) -> dict[str, float]:
+    """Float operations per image of a built, compiled tfgen model on uint8 batches of ``batch``
+    images: ``forward_flops_per_image`` (the training objective's forward pass,
+    ``model.compute_objective(x, seed, training=True)``: for latent models the encoder, one z
+    and the teacher-forced decoder) and ``train_step_flops_per_image`` (``model.train_step``:
+    forward, backward and the optimizer update)."""
+    spec = tf.TensorSpec((batch,) + tuple(model.image_shape), tf.uint8)
+    seed = tf.constant([0, 0], tf.int32)
+    forward = function_flops(lambda x: model.compute_objective(x, seed, True)[0], spec)
+    step = function_flops(model.train_step, spec)
+    return {"forward_flops_per_image": forward / batch, "train_step_flops_per_image": step / batch}

@@ -11,6 +11,8 @@ config (profile ``cpu``/``full``/``smoke``, then flags), trains each of its runs
 | ``nll_vs_layers`` | Fig. 2.4 | NLL vs PixelCNN layers, PixelVAE KL/reconstruction breakdown |
 | ``latent_2d`` | Fig. 2.5 | 2-D latent scatter of VAE and PixelVAE, k-NN test error |
 | ``nll_table`` | Table 2.1 | NLL of VAE, PixelCNN, Gated PixelCNN, Gated PixelVAE (+ variants) |
+| ``hierarchy_levels`` | Figs. 2.6, A.4, A.1 | samples varying one level's noise; reconstructions |
+| ``natural_table`` | Table 2.2 | bits/dim, FLOPs of four colour models at equal time; WebP/PNG |
 | ``toy_value_surfaces`` | Fig. 3.1a | critic value contours against a fixed noisy generator |
 | ``gradient_norms`` | Fig. 3.1b | per-layer gradient norms and weights, clipping vs penalty |
 | ``mode_coverage`` | §3.5 | modes covered, % high-quality samples on the Gaussian mixtures |
@@ -28,11 +30,21 @@ from typing import Any
 
 from tfgen.experiments import ood
 from tfgen.experiments import study as _study
-from tfgen.experiments.studies import images, latent_2d, nll_table, nll_vs_layers, text, toy
+from tfgen.experiments.studies import (
+    hierarchy_levels,
+    images,
+    latent_2d,
+    natural_table,
+    nll_table,
+    nll_vs_layers,
+    text,
+    toy,
+)
 from tfgen.experiments.study import RunSpec, Study, StudyConfig, select_runs
 from tfgen.utils.registry import lookup
 
-_ENTRIES = (nll_vs_layers.STUDY, latent_2d.STUDY, nll_table.STUDY, *toy.STUDIES,
+_ENTRIES = (nll_vs_layers.STUDY, latent_2d.STUDY, nll_table.STUDY, hierarchy_levels.STUDY,
+            natural_table.STUDY, *toy.STUDIES,
             *images.STUDIES, text.STUDY, ood.STUDY)
 STUDIES: dict[str, Study] = {s.name: s for s in _ENTRIES}
 

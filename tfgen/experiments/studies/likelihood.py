@@ -41,6 +41,8 @@ class LikelihoodStudyConfig(StudyConfig, LatentModelSizes, LikelihoodEvaluation)
 
     runs: tuple[str, ...] = runs_field()
     dataset: str = field("binarized_fashion_mnist", "dataset every run trains and evaluates on")
+    image_size: int = field(0, "resize/crop images to this size (0: the dataset's own size)",
+                            minimum=0)
     binarize: bool = field(False, "dynamically binarize a grayscale dataset (e.g. mnist)")
     steps_per_epoch: int = field(200, "steps between the trainer's validation passes and "
                                       "checkpoints", minimum=1)
@@ -98,7 +100,8 @@ def split_batches(cfg: LikelihoodStudyConfig, split: str = "test", examples: int
     """Iterator of numpy (uint8 images ``[B, H, W, C]``, int64 labels ``[B]``) batches of the
     first ``examples`` (default ``eval_examples``; all when <= 0) images of ``split``
     (binarization frozen by the seed, so every model sees the same pixels)."""
-    ds, _ = data.load(cfg.dataset, split, binarize=cfg.binarize, seed=cfg.seed)
+    ds, _ = data.load(cfg.dataset, split, binarize=cfg.binarize, seed=cfg.seed,
+                      image_size=cfg.image_size or None)
     examples = cfg.eval_examples if examples is None else examples
     if examples > 0:
         ds = ds.take(examples)
