@@ -40,6 +40,7 @@ FULL_DATA = {
     "nll_vs_layers": ("binarized_mnist", False), "nll_table": ("binarized_mnist", False),
     "latent_2d": ("mnist", True),  # labelled: the k-NN error needs them
 }
+NATURAL_DATA = {"hierarchy_levels": "lsun_bedroom", "natural_table": "imagenet64"}
 FULL_DATASETS = {
     "architecture_robustness": ("lsun_bedroom",), "score_vs_time": ("cifar10",),
     "critic_overfitting": ("mnist",), "mode_coverage": ("8gaussians", "25gaussians"),
@@ -54,6 +55,8 @@ def test_full_profiles_select_the_thesis_data_cpu_the_offline_data(name):
     if name in FULL_DATA:
         assert (full.dataset, full.binarize) == FULL_DATA[name]
         assert cpu.dataset == "binarized_fashion_mnist"
+    elif name in NATURAL_DATA:  # natural colour images: the thesis' data, offline photo patches
+        assert (full.dataset, cpu.dataset) == (NATURAL_DATA[name], "photo_patches")
     elif name in FULL_DATASETS:
         assert full.datasets == FULL_DATASETS[name]
         if name in ("architecture_robustness", "score_vs_time", "critic_overfitting"):
