@@ -42,7 +42,7 @@ def test_registry_lists_every_study():
     assert set(study_names()) == {
         "nll_vs_layers", "latent_2d", "nll_table", "toy_value_surfaces", "gradient_norms",
         "mode_coverage", "score_vs_time", "critic_overfitting", "architecture_robustness",
-        "text_gan", "ood"}
+        "text_gan", "ood", "hierarchy_levels", "natural_table"}
     with pytest.raises(ValueError, match="valid names"):
         get_study("nope")
 
