@@ -14,6 +14,8 @@ TINY = {
                                   log_prob_samples=2),
     "pixelcnn": dict(ar_layers=1, filters=4, conditional=True),
     "gated_pixelcnn": dict(ar_layers=1, filters=2, kernel_size=3, head_layers=1),
+    "pixelcnn_pp": dict(nr_resnet=1, nr_filters=4, nr_logistic_mix=2, dropout=0.5,
+                        conditional=True),
     "gan": dict(latent_dim=2, generator_dim=4, critic_dim=4, generator="toy_mlp",
                 critic="toy_mlp", conditional=True),
 }

@@ -1,5 +1,5 @@
-"""Pixel likelihoods over uint8 images (Bernoulli, 256-way categorical, discretized logistic)
-and the diagonal Gaussian of latent maps."""
+"""Pixel likelihoods over uint8 images (Bernoulli, 256-way categorical, discretized logistic,
+PixelCNN++'s per-pixel RGB-coupled logistic mixture) and the diagonal Gaussian of latent maps."""
 
 from tfgen.distributions.latent import DiagonalGaussian, split_gaussian, stddev_from_raw
 
@@ -7,6 +7,10 @@ from tfgen.distributions.logistic import (
     PIXEL_MAX,
     DiscretizedLogistic,
     discretized_logistic_log_prob,
+)
+from tfgen.distributions.logistic_rgb import (
+    DiscretizedLogisticRGBMixture,
+    PixelLogisticMixture,
 )
 from tfgen.distributions.pixel import (
     LIKELIHOODS,
@@ -25,8 +29,10 @@ __all__ = [
     "DiagonalGaussian",
     "DiscretizedLogistic",
     "DiscretizedLogisticMixture",
+    "DiscretizedLogisticRGBMixture",
     "PIXEL_MAX",
     "PixelLikelihood",
+    "PixelLogisticMixture",
     "bits_per_dim",
     "discretized_logistic_log_prob",
     "get_likelihood",

@@ -10,10 +10,12 @@ from tfgen.models.registry import MODELS, build_model, get_model_class, model_na
 from tfgen.models.vae import VAE, VAEConfig
 from tfgen.models.gan import GAN, GANConfig
 from tfgen.models.pixelcnn import GatedPixelCNN, GatedPixelCNNConfig, PixelCNN, PixelCNNConfig
+from tfgen.models.pixelcnn_pp import PixelCNNPP, PixelCNNPPConfig
 from tfgen.models.signatures import Signature, SignatureTable
 
 __all__ = ["GenerativeModel", "MODELS", "VAE", "VAEConfig", "build_model", "get_model_class",
            "model_names"]
 __all__ += ["GAN", "GANConfig"]
 __all__ += ["GatedPixelCNN", "GatedPixelCNNConfig", "PixelCNN", "PixelCNNConfig"]
+__all__ += ["PixelCNNPP", "PixelCNNPPConfig"]
 __all__ += ["Signature", "SignatureTable"]

@@ -11,6 +11,7 @@ from tfgen.models.gan import GAN
 from tfgen.models.pixelvae import PixelVAE
 from tfgen.models.hierarchical_pixelvae import HierarchicalPixelVAE
 from tfgen.models.pixelcnn import GatedPixelCNN, PixelCNN
+from tfgen.models.pixelcnn_pp import PixelCNNPP
 from tfgen.utils.registry import lookup
 
 MODELS: dict[str, type[GenerativeModel]] = {"vae": VAE}
@@ -19,6 +20,7 @@ MODELS["pixelvae"] = PixelVAE
 MODELS["hierarchical_pixelvae"] = HierarchicalPixelVAE
 MODELS["pixelcnn"] = PixelCNN
 MODELS["gated_pixelcnn"] = GatedPixelCNN
+MODELS["pixelcnn_pp"] = PixelCNNPP
 
 
 def model_names() -> list[str]:

@@ -23,6 +23,7 @@ import tensorflow as tf
 from tfgen.sampling.draws import (
     channels_per_draw,
     check_params_width,
+    draw_params,
     draw_values,
     sampling_uniforms,
 )
@@ -70,7 +71,6 @@ def _generate(network, uniforms, condition_vector, condition_map, *, likelihood,
     """The sampling loops; ``uniforms`` ``[H*W*C, N]`` (see :mod:`tfgen.sampling.draws`)."""
     height, width, channels = image_shape
     per_draw = channels_per_draw(likelihood, channels)
-    width_per_draw = per_draw * likelihood.params_per_channel
     dtype = likelihood.value_dtype
     batch = tf.shape(uniforms)[1]
     state = network.start(batch, height, width, condition_vector=condition_vector,
@@ -86,8 +86,8 @@ def _generate(network, uniforms, condition_vector, condition_map, *, likelihood,
             x = unset if first == 0 else likelihood.network_input(pixel)
             params, advanced = network.pixel(state, row, col, x)
             check_params_width(params, likelihood, channels)
-            params = tf.cast(params[:, first * likelihood.params_per_channel:][:, :width_per_draw],
-                             tf.float32)
+            params = draw_params(likelihood, tf.cast(params, tf.float32), channels, first,
+                                 per_draw)
             position = (row * width + col) * channels + first
             values.append(draw_values(likelihood, params,
                                       tf.gather(uniforms, position + tf.range(per_draw))))

@@ -44,16 +44,39 @@ def _all_values_log_prob(likelihood: PixelLikelihood, params: tf.Tensor) -> tf.T
     return tf.transpose(dist.log_prob(likelihood.targets(images)))  # [256, B] -> [B, 256]
 
 
+def params_width(likelihood, channels: int) -> int:
+    """Parameters per pixel: ``likelihood.params_per_pixel(channels)`` where the likelihood
+    shares parameters across a pixel's channels (PixelCNN++'s RGB mixture), else ``channels``
+    x ``params_per_channel``."""
+    per_pixel = getattr(likelihood, "params_per_pixel", None)
+    if callable(per_pixel):
+        return int(per_pixel(channels))
+    return channels * likelihood.params_per_channel
+
+
+def draw_params(likelihood, params: tf.Tensor, channels: int, first: int, per_draw: int
+                ) -> tf.Tensor:
+    """The slice of one position's params ``[B, width]`` that draws channels ``first`` ..
+    ``first + per_draw - 1``: the whole pixel's for a ``joint_channels`` likelihood, else the
+    channel's ``params_per_channel``."""
+    if getattr(likelihood, "joint_channels", False):
+        return params[:, :params_width(likelihood, channels)]
+    per_channel = likelihood.params_per_channel
+    return params[:, first * per_channel:][:, :per_draw * per_channel]
+
+
 def check_params_width(params: tf.Tensor, likelihood: PixelLikelihood, channels: int) -> None:
-    """Refuse a network whose output (last axis) is not ``channels`` x the likelihood's
-    ``params_per_channel``: slicing it per channel would draw from misaligned parameters (e.g. a
-    network trained for a 5-component logistic sampled with a 3-component one)."""
+    """Refuse a network whose output (last axis) is not the likelihood's parameters per pixel
+    (``channels`` x ``params_per_channel``, or its ``params_per_pixel``): slicing it would draw
+    from misaligned parameters (e.g. a network trained for a 5-component logistic sampled with a
+    3-component one)."""
     width = params.shape[-1]
-    want = channels * likelihood.params_per_channel
+    want = params_width(likelihood, channels)
     if width is not None and width != want:
+        per = (f"{channels} channel(s) x {likelihood.params_per_channel} = {want}"
+               if likelihood.params_per_channel else f"{want} per pixel")
         raise ValueError(f"the network outputs {width} parameters per pixel, but the "
-                         f"{likelihood.name} likelihood ({likelihood.get_config()}) needs "
-                         f"{channels} channel(s) x {likelihood.params_per_channel} = {want}")
+                         f"{likelihood.name} likelihood ({likelihood.get_config()}) needs {per}")
 
 
 def channels_per_draw(likelihood, channels: int) -> int:

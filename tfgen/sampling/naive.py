@@ -13,6 +13,7 @@ import tensorflow as tf
 from tfgen.sampling.draws import (
     channels_per_draw,
     check_params_width,
+    draw_params,
     draw_values,
     sampling_uniforms,
 )
@@ -50,7 +51,6 @@ def _naive(network, num_samples, seed, condition_vector, condition_map, *, likel
            image_shape):
     height, width, channels = (int(d) for d in image_shape)
     per_draw = channels_per_draw(likelihood, channels)
-    width_per_draw = per_draw * likelihood.params_per_channel
     draws_per_pixel = channels // per_draw
     batch = tf.cast(num_samples, tf.int32)
     conditions = {k: v for k, v in (("condition_vector", condition_vector),
@@ -62,8 +62,8 @@ def _naive(network, num_samples, seed, condition_vector, condition_map, *, likel
         row, col = position // width, position % width
         params = network(likelihood.network_input(images), **conditions)
         check_params_width(params, likelihood, channels)
-        at = tf.cast(params[:, row, col], tf.float32)  # [N, C * P]
-        at = at[:, first * likelihood.params_per_channel:][:, :width_per_draw]
+        at = draw_params(likelihood, tf.cast(params[:, row, col], tf.float32), channels, first,
+                         per_draw)  # [N, P'] of the channels drawn now
         start = position * channels + first
         values = draw_values(likelihood, at, tf.gather(uniforms, start + tf.range(per_draw)))
         index = tf.stack(tf.meshgrid(tf.range(batch), row, col, first + tf.range(per_draw),
