@@ -157,6 +157,13 @@ class DiscretizedLogisticRGBMixture(PixelLikelihood):
         (0..255): channel ``c``'s loc depends on ``values[..., :c]`` only."""
         _, means, log_scales, coeffs = self.split(params)
         scaled = tf.cast(values, tf.float32) / _HALF_RANGE - 1.0
+        lead = tf.broadcast_dynamic_shape(tf.shape(means)[:-2], tf.shape(scaled)[:-1])
+
+        def spread(t, trailing):  # broadcast the leading (pixel) axes of params and values
+            return tf.broadcast_to(t, tf.concat([lead, tf.shape(t)[-trailing:]], 0))
+
+        means, log_scales, coeffs = spread(means, 2), spread(log_scales, 2), spread(coeffs, 2)
+        scaled = spread(scaled, 1)
         mean = tf.stack([self.coupled_mean(means, coeffs, scaled, c)
                          for c in range(self.channels)], axis=-2)
         return (mean + 1.0) * _HALF_RANGE, _HALF_RANGE * tf.exp(log_scales)
