@@ -179,7 +179,6 @@ def test_registry_builds_it_for_8_bit_and_binarized_images_and_checks_the_config
         assert isinstance(built, PixelCNNPP) and built.config.nr_logistic_mix == 10
     grey = DatasetSpec("grey", (4, 4, 1), num_classes=0, kind="image", binarized=False)
     assert build_model("pixelcnn_pp", grey, nr_logistic_mix=5).likelihood.params_width == 15
-    assert PixelCNNPP.default_batch_size({}) == 64
     defaults = PixelCNNPP.Config()
     assert (defaults.nr_resnet, defaults.nr_filters, defaults.nr_logistic_mix,
             defaults.dropout, defaults.lr_decay) == (5, 160, 10, 0.5, 0.999995)

@@ -93,12 +93,6 @@ class PixelCNNPP(GenerativeModel):
             config = {**config, "num_classes": int(spec.num_classes)}
         return config
 
-    @classmethod
-    def default_batch_size(cls, config: dict) -> int:
-        """The paper's CIFAR-10 batch: 16 per GPU on 8 GPUs = 64 in all."""
-        del config
-        return 64
-
     def learning_rate_schedule(self, learning_rate: float):
         """``learning_rate * lr_decay ** step`` (the paper's 0.999995 per step)."""
         if self.config.lr_decay >= 1.0:
