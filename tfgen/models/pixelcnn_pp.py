@@ -49,8 +49,8 @@ class PixelCNNPPConfig(CheckedConfig):
     """Hyperparameters of :class:`PixelCNNPP` (each is also a ``train/run.py`` flag); the
     defaults are the paper's CIFAR-10 model."""
 
-    nr_resnet: int = field(5, "gated ResNet blocks per stage of each stream (6 stages)",
-                           minimum=1)
+    nr_resnet: int = field(5, "gated ResNet blocks per stage of each stream (6 stages; the two "
+                                 "upsampling stages get one more)", minimum=0)
     nr_filters: int = field(160, "feature maps of the PixelCNN++ streams", minimum=1)
     nr_logistic_mix: int = field(10, "discretized logistic components per pixel", minimum=1)
     dropout: float = field(0.5, "dropout rate inside every gated ResNet block (training only)",
