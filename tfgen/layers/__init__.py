@@ -1,6 +1,7 @@
 """PixelCNN building blocks: masked convolutions, gated blocks, whole stacks, and the caches that
 run them one position at a time for fast sampling."""
 
+from tfgen.layers.autoregressive import AutoregressiveConvNet
 from tfgen.layers.gated import GatedPixelCNNBlock, gate, pad_for_vertical
 from tfgen.layers.gated_residual import (GatedMaskedResidualBlock, GatedResidualPixelCNN,
                                          PixelEmbedding)
@@ -10,6 +11,7 @@ from tfgen.layers.residual import ResidualBlock, SubpixelConv2D
 from tfgen.layers.stacks import GatedPixelCNNStack, MaskedResidualBlock, PixelCNNStack
 
 __all__ = [
+    "AutoregressiveConvNet",
     "GatedMaskedResidualBlock",
     "GatedPixelCNNBlock",
     "GatedPixelCNNStack",
