@@ -14,6 +14,9 @@ TINY = {
                                   log_prob_samples=2),
     "pixelcnn": dict(ar_layers=1, filters=4, conditional=True),
     "gated_pixelcnn": dict(ar_layers=1, filters=2, kernel_size=3, head_layers=1),
+    "iaf_vae": dict(latent_channels=2, filters=2, downsamples=1, res_blocks=0,
+                    context_channels=2, flow_steps=2, flow_filters=2, flow_layers=1,
+                    log_prob_samples=2, encode_samples=2),
     "gan": dict(latent_dim=2, generator_dim=4, critic_dim=4, generator="toy_mlp",
                 critic="toy_mlp", conditional=True),
 }
