@@ -140,7 +140,7 @@ def test_encode_moments(model):
 
 @pytest.mark.parametrize("overrides,message", [
     (dict(flow_kernel_size=2), "flow_kernel_size .* must be odd"),
-    (dict(latent_channels=8, flow_filters=4), "flow_filters .* must be >= latent_channels = 8"),
+    (dict(latent_channels=8, flow_filters=4), "flow_filters = 4 is fewer than latent_channels = 8"),
     (dict(downsamples=3), "divisible by 2\\^downsamples = 8"),
     (dict(flow_steps=-1), "flow_steps .* must be >= 0"),
 ])

@@ -99,9 +99,10 @@ class IAFVAEConfig(CheckedConfig):
             raise ValueError(f"IAFVAEConfig.flow_kernel_size (--flow_kernel_size) must be odd; "
                              f"got {self.flow_kernel_size}")
         if self.flow_steps and self.flow_filters < self.latent_channels:
-            raise ValueError(f"IAFVAEConfig.flow_filters (--flow_filters) must be >= "
-                             f"latent_channels = {self.latent_channels}; got "
-                             f"{self.flow_filters}")
+            raise ValueError(f"IAFVAEConfig: flow_filters = {self.flow_filters} is fewer than "
+                             f"latent_channels = {self.latent_channels}; each IAF network needs "
+                             f"a hidden channel per latent channel (raise --flow_filters or "
+                             f"lower --latent_channels)")
 
 
 @dataclasses.dataclass(frozen=True)
