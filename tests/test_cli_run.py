@@ -44,6 +44,7 @@ DEFAULT_RUNS = [
     ("pixelvae --decoder=cond_bias", "binarized_fashion_mnist"),
     ("pixelvae --gated=false", "binarized_fashion_mnist"),
     ("hierarchical_pixelvae", "fashion_mnist"),
+    ("iaf_vae", "fashion_mnist"),
     ("gan", "fashion_mnist"), ("gan --loss=dcgan", "fashion_mnist"),
     ("gan", "8gaussians"), ("gan --loss=wgan-clip", "8gaussians"),
     ("gan --loss=dcgan", "25gaussians"), ("gan --loss=lsgan", "swissroll"),

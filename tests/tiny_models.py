@@ -18,6 +18,9 @@ TINY = {
     # stages' extra ones): a smaller graph to trace than nr_resnet=1's 14 blocks
     "pixelcnn_pp": dict(nr_resnet=0, nr_filters=4, nr_logistic_mix=2, dropout=0.5,
                         weight_norm=False, conditional=True),
+    "iaf_vae": dict(latent_channels=2, filters=2, downsamples=1, res_blocks=0,
+                    context_channels=2, flow_steps=2, flow_filters=2, flow_layers=1,
+                    log_prob_samples=2, encode_samples=2),
     "gan": dict(latent_dim=2, generator_dim=4, critic_dim=4, generator="toy_mlp",
                 critic="toy_mlp", conditional=True),
 }

@@ -2,6 +2,7 @@
 run them one position at a time for fast sampling; PixelCNN++'s shifted convolutions, gated
 ResNet block and network."""
 
+from tfgen.layers.autoregressive import AutoregressiveConvNet
 from tfgen.layers.gated import GatedPixelCNNBlock, gate, pad_for_vertical
 from tfgen.layers.gated_residual import (GatedMaskedResidualBlock, GatedResidualPixelCNN,
                                          PixelEmbedding)
@@ -15,22 +16,20 @@ from tfgen.layers.shifted import (DownRightShiftedConv2D, DownRightShiftedConv2D
 from tfgen.layers.stacks import GatedPixelCNNStack, MaskedResidualBlock, PixelCNNStack
 
 __all__ = [
+    "AutoregressiveConvNet",
     "DownRightShiftedConv2D",
     "DownRightShiftedConv2DTranspose",
     "DownShiftedConv2D",
     "DownShiftedConv2DTranspose",
-    "GatedResnet",
-    "PixelCNNPPNetwork",
-    "concat_elu",
-    "down_shift",
-    "right_shift",
     "GatedMaskedResidualBlock",
     "GatedPixelCNNBlock",
     "GatedPixelCNNStack",
     "GatedResidualPixelCNN",
+    "GatedResnet",
     "MaskedConv2D",
     "MaskedResidualBlock",
     "MaskedRowConv2D",
+    "PixelCNNPPNetwork",
     "PixelCNNStack",
     "PixelEmbedding",
     "ResidualBlock",
@@ -38,8 +37,11 @@ __all__ = [
     "causal_mask",
     "centre_mask",
     "channel_groups",
+    "concat_elu",
+    "down_shift",
     "gate",
     "pad_for_vertical",
+    "right_shift",
     "shift_down",
     "shift_right",
 ]

@@ -7,6 +7,7 @@ from typing import Any
 
 from tfgen.models.base import GenerativeModel
 from tfgen.models.vae import VAE
+from tfgen.models.iaf_vae import IAFVAE
 from tfgen.models.gan import GAN
 from tfgen.models.pixelvae import PixelVAE
 from tfgen.models.hierarchical_pixelvae import HierarchicalPixelVAE
@@ -21,6 +22,7 @@ MODELS["hierarchical_pixelvae"] = HierarchicalPixelVAE
 MODELS["pixelcnn"] = PixelCNN
 MODELS["gated_pixelcnn"] = GatedPixelCNN
 MODELS["pixelcnn_pp"] = PixelCNNPP
+MODELS["iaf_vae"] = IAFVAE
 
 
 def model_names() -> list[str]:
@@ -31,9 +33,13 @@ def get_model_class(name: str) -> type[GenerativeModel]:
     return lookup(MODELS, name, "model")
 
 
-def default_likelihood(spec) -> str:
-    """Bernoulli for binarized data, a 256-way categorical for 8-bit images."""
-    return "bernoulli" if spec.binarized else "categorical"
+def default_likelihood(spec, cls: type | None = None) -> str:
+    """Bernoulli for binarized data; for 8-bit images the model class's
+    ``eight_bit_likelihood`` (IAF-VAE: the discretized logistic mixture), else a 256-way
+    categorical."""
+    if spec.binarized:
+        return "bernoulli"
+    return getattr(cls, "eight_bit_likelihood", "categorical")
 
 
 def build_model(name: str, spec, seed: int = 0, **overrides: Any) -> GenerativeModel:
@@ -55,7 +61,7 @@ def build_model(name: str, spec, seed: int = 0, **overrides: Any) -> GenerativeM
     config = dataclasses.asdict(cls.Config())
     config.update(overrides)
     if config.get("likelihood") == "auto":
-        config["likelihood"] = default_likelihood(spec)
+        config["likelihood"] = default_likelihood(spec, cls)
     if hasattr(cls, "resolve_config"):  # model-specific settings the data decides
         config = cls.resolve_config(config, spec)
     return cls(image_shape=spec.shape, seed=seed, data_kind=spec.kind, **config)

@@ -65,9 +65,14 @@ class VAE(GenerativeModel):
                              "does it from the dataset spec)")
         self.likelihood = get_likelihood(cfg.likelihood, **(
             {"num_components": cfg.mixture_components} if cfg.likelihood == "logistic" else {}))
-        self.latent_dim = cfg.latent_dim
+        self.latent_dim = self.flat_latent_dim()
         self.encoder, self.decoder = self.build_networks()
-        self.prior = tfd.Independent(tfd.Normal(tf.zeros(cfg.latent_dim), 1.0), 1)
+        self.prior = tfd.Independent(tfd.Normal(tf.zeros(self.latent_dim), 1.0), 1)
+
+    def flat_latent_dim(self) -> int:
+        """D, the size of z as the verbs see it (``[B, D]``); a subclass with a latent feature
+        map (IAF-VAE) returns its flattened size."""
+        return self.config.latent_dim
 
     def build_networks(self) -> tuple[keras.Model, keras.Model]:
         """(encoder: images in [-1, 1] -> ``[B, 2 * latent_dim]``, decoder); subclasses with
@@ -158,13 +163,21 @@ class VAE(GenerativeModel):
         chunk = tf.maximum(1, self.config.iw_chunk_elements // per_chunk_sample)
 
         def log_weights(num, index):
-            z = q.sample(num, seed=tf.stack([tf.cast(seed, tf.int32), 3 + index]))  # [n, B, D]
+            z, log_q = self.posterior_sample_and_log_prob(
+                q, num, tf.stack([tf.cast(seed, tf.int32), 3 + index]))  # [n, B, D], [n, B]
             flat_z = tf.reshape(z, [-1, self.latent_dim])
             tiled = tf.tile(images, [num, 1, 1, 1])  # row i*B + b is image b
             log_px = tf.reshape(self.reconstruction_log_prob(flat_z, tiled), [num, batch])
-            return log_px + self.prior.log_prob(z) - q.log_prob(z)
+            return log_px + self.prior.log_prob(z) - log_q
 
         return importance_weighted_bound(log_weights, batch, num_samples, chunk)
+
+    def posterior_sample_and_log_prob(self, q, num: tf.Tensor, seed: tf.Tensor
+                                      ) -> tuple[tf.Tensor, tf.Tensor]:
+        """``num`` draws z ~ q(z|x) from :meth:`posterior`'s ``q`` with a stateless ``seed``:
+        (z float32 ``[num, B, D]``, log q(z|x) float32 ``[num, B]`` nats)."""
+        z = q.sample(num, seed=seed)
+        return z, q.log_prob(z)
 
     def log_prob(self, images: tf.Tensor) -> tf.Tensor:
         """log p(x) estimated with ``config.log_prob_samples`` importance samples (seed 0)."""
