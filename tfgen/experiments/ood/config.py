@@ -185,6 +185,8 @@ class OODConfig(StudyConfig, LatentModelSizes, LikelihoodEvaluation):
                                           "time (its models, pixels and full sizes: "
                                           f"{sorted(DATASET_SETTINGS)} have the thesis' "
                                           "settings)")
+    image_size: int = field(0, "resize/crop images to this size (0: the dataset's own size)",
+                            minimum=0)
     models: tuple[str, ...] = field((), f"models to train and score; any of "
                                         f"{ood_model_names()} (empty: the dataset's table: "
                                         f"Table 4.1's {list(TABLE_4_1)} on MNIST and "
@@ -276,7 +278,7 @@ def binarized(cfg: OODConfig) -> bool:
     if cfg.pixels not in PIXELS:
         raise ValueError(f"OODConfig.pixels (--pixels) must be one of {list(PIXELS)}; got "
                          f"{cfg.pixels!r}")
-    spec = data.get_spec(cfg.dataset)
+    spec = data.get_spec(cfg.dataset, image_size=cfg.image_size or None)
     channels = spec.shape[-1]
     choice = cfg.pixels
     if choice == "auto":

@@ -187,7 +187,7 @@ def _check_likelihood(entries, cfg: OODConfig) -> None:
     on the dataset (e.g. PixelCNN has no logistic mixture)."""
     from tfgen.models import build_model, get_model_class
 
-    spec = data.get_spec(cfg.dataset)
+    spec = data.get_spec(cfg.dataset, image_size=cfg.image_size or None)
     for entry in entries:
         if not entry.likelihood_model:
             continue
@@ -224,10 +224,11 @@ def _layout(run: RunSpec) -> tuple[str, str]:
 
 
 @functools.lru_cache(maxsize=4)
-def _test_set(dataset: str, total: int, seed: int, binarize: bool
+def _test_set(dataset: str, total: int, seed: int, binarize: bool, image_size: int = 0
               ) -> tuple[np.ndarray, np.ndarray]:
     """(images, labels) of the class-stratified test subset the protocol scores."""
-    images, labels = load_arrays(dataset, "test", binarize=binarize, seed=seed)
+    images, labels = load_arrays(dataset, "test", binarize=binarize, seed=seed,
+                                 image_size=image_size or None)
     chosen = stratified_indices(labels, total, seed)
     return images[chosen], labels[chosen]
 
@@ -266,9 +267,11 @@ def measure(run: RunSpec, trained: TrainedRun, cfg: OODConfig) -> dict:
         background = TrainedRun(run, background_cfg.output_dir, result, background_cfg).model
         background_info = _train_info(result, background_cfg)
     binarize = entry_binarized(entry, cfg)
-    images, labels = _test_set(cfg.dataset, cfg.eval_examples, cfg.seed, binarize)
+    images, labels = _test_set(cfg.dataset, cfg.eval_examples, cfg.seed, binarize,
+                               cfg.image_size)
     reference, _ = load_arrays(cfg.dataset, "validation", limit=cfg.reference_examples,
                                binarize=binarize, seed=cfg.seed,
+                               image_size=cfg.image_size or None,
                                exclude_classes=(held_out,))
     scoring_began = time.monotonic()
     result = evaluate_scores(model, images, labels == held_out, reference,
