@@ -2,11 +2,15 @@
 
 The protocol is the study ``ood`` (:data:`STUDY`, registered with the chapter-2/3 studies and run
 by :func:`tfgen.experiments.study.run_study`): one run per (held-out class, model). For each
-model of :data:`~tfgen.experiments.ood.config.OOD_MODELS` and each held-out class c:
+model of the run (``models``; empty: the dataset's table, Table 4.1's or 4.2's, see
+:data:`~tfgen.experiments.ood.config.DATASET_SETTINGS`) and each held-out class c:
 
 1. train on the training images of the other classes (``TrainConfig.exclude_classes=(c,)``) with
-   the library's trainer, and — for likelihood models, when ``background`` is on — a background
-   model on the same images perturbed with probability mu (the likelihood ratio);
+   the library's trainer (binarized or 8-bit images as the setting's ``pixels`` says for
+   likelihood models, 8-bit for GANs: :func:`~tfgen.experiments.ood.config.entry_binarized`),
+   and — for likelihood models, when ``background`` is on — a background model on the same
+   images with each subpixel replaced, with probability mu, by a uniform
+   value in 0..255 (the likelihood ratio);
 2. score a class-stratified test subset (``eval_examples``): in-distribution = the other
    classes, out-of-distribution (the positive class) = class c;
 3. estimate the training entropy and the typicality threshold from held-out in-distribution
@@ -280,7 +284,8 @@ def measure(run: RunSpec, trained: TrainedRun, cfg: OODConfig) -> dict:
     result.pop("scores")
     if saved is None:
         return {"model": entry.name, "registry_model": entry.model, "binarized": binarize,
-                "pixel_likelihood": _likelihood_name(trained), "held_out": held_out, "train": _train_info(trained.result, trained.train_config),
+                "pixel_likelihood": _likelihood_name(trained), "held_out": held_out,
+                "train": _train_info(trained.result, trained.train_config),
                 "background": background_info, **result,
                 "score_seconds": time.monotonic() - scoring_began}
     # the missing scores of the trained model (and a background model if retrained)
