@@ -8,6 +8,13 @@ classes and score the test set (held-out class = positive):
   python train/ood.py --classes=5,8 --models=vae,dcgan --output_dir=runs/ood
   python train/ood.py --resume                           # skip (model, class) pairs already done
   python train/ood.py --profile=smoke --classes=0,1      # seconds
+  python train/ood.py --dataset=photo_patches            # 8-bit colour, the 7 photos, CPU
+  python train/ood.py --dataset=fashion_mnist --pixels=8bit   # 8-bit likelihood models
+  python train/ood.py --profile=full --dataset=cifar10   # Table 4.2 (IAF, PixelCNN++, ...)
+
+Binarization is the setting's (``--pixels=auto``: binarized on MNIST/Fashion-MNIST as in Table
+4.1, 8-bit on CIFAR-10 as in Table 4.2 and on the photo patches; ``binarized`` / ``8bit``
+override it); ``--models`` left empty runs the dataset's table.
 
 Score any data set against a trained export (same metrics; the OOD set is the positive class):
 

@@ -193,6 +193,9 @@ class Study(Generic[C]):
         into the stored record.
       summary: ``(config, study record) -> (name, content)`` of the summary file
         ``<name>.json`` (default: ``<study>.json`` holding the study record).
+      resolver: ``overrides -> config`` for a study whose profile values depend on a chosen
+        field (the OOD protocol's dataset: its thesis table); default
+        :func:`resolve_config` over ``cpu``, ``full`` and ``smoke``.
     """
 
     name: str
@@ -210,9 +213,12 @@ class Study(Generic[C]):
     not_settings: tuple[str, ...] = ()
     incomplete: Callable[[dict, C], bool] | None = None
     summary: Callable[[C, dict], tuple[str, dict]] | None = None
+    resolver: Callable[[Mapping[str, Any] | None], C] | None = None
 
     def resolve(self, overrides: Mapping[str, Any] | None = None) -> C:
         """The config of profile ``overrides["profile"]`` (default ``auto``) with ``overrides``."""
+        if self.resolver is not None:
+            return self.resolver(overrides)
         return resolve_config(self.config, self.cpu, self.full, self.smoke, overrides)
 
 

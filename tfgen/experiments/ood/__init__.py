@@ -7,12 +7,20 @@ chart); ``train/ood.py`` (and ``train/study.py --study=ood``) is the command lin
 """
 
 from tfgen.experiments.ood.config import (
+    DATASET_SETTINGS,
     OOD_MODELS,
+    TABLE_4_1,
+    TABLE_4_2,
+    DatasetSetting,
     OODConfig,
     OODModel,
+    binarized,
+    dataset_setting,
     get_ood_model,
     model_config,
+    models_of,
     ood_model_names,
+    pixels_of,
     resolve,
 )
 from tfgen.experiments.ood.protocol import (
@@ -26,7 +34,8 @@ from tfgen.experiments.ood.protocol import (
 )
 from tfgen.experiments.study import load_arrays
 
-__all__ = ["OOD_MODELS", "OODConfig", "OODModel", "STUDY", "class_names", "evaluate_scores",
-           "get_ood_model", "load_arrays", "model_config", "ood_model_names", "resolve",
-           "run_protocol", "score_datasets", "stratified_indices",
-           "summarize_records"]
+__all__ = ["DATASET_SETTINGS", "DatasetSetting", "OOD_MODELS", "OODConfig", "OODModel", "STUDY",
+           "TABLE_4_1", "TABLE_4_2", "binarized", "class_names", "dataset_setting",
+           "evaluate_scores", "get_ood_model", "load_arrays", "model_config", "models_of",
+           "ood_model_names", "pixels_of", "resolve", "run_protocol", "score_datasets",
+           "stratified_indices", "summarize_records"]

@@ -2,11 +2,15 @@
 
 The protocol is the study ``ood`` (:data:`STUDY`, registered with the chapter-2/3 studies and run
 by :func:`tfgen.experiments.study.run_study`): one run per (held-out class, model). For each
-model of :data:`~tfgen.experiments.ood.config.OOD_MODELS` and each held-out class c:
+model of the run (``models``; empty: the dataset's table, Table 4.1's or 4.2's, see
+:data:`~tfgen.experiments.ood.config.DATASET_SETTINGS`) and each held-out class c:
 
 1. train on the training images of the other classes (``TrainConfig.exclude_classes=(c,)``) with
-   the library's trainer, and — for likelihood models, when ``background`` is on — a background
-   model on the same images perturbed with probability mu (the likelihood ratio);
+   the library's trainer (binarized or 8-bit images as the setting's ``pixels`` says for
+   likelihood models, 8-bit for GANs: :func:`~tfgen.experiments.ood.config.entry_binarized`),
+   and — for likelihood models, when ``background`` is on — a background model on the same
+   images with each subpixel replaced, with probability mu, by a uniform
+   value in 0..255 (the likelihood ratio);
 2. score a class-stratified test subset (``eval_examples``): in-distribution = the other
    classes, out-of-distribution (the positive class) = class c;
 3. estimate the training entropy and the typicality threshold from held-out in-distribution
@@ -40,6 +44,7 @@ from tfgen import data
 from tfgen.evaluation.ood import metrics as ood_metrics
 from tfgen.evaluation.ood import scorers as ood_scorers
 from tfgen.evaluation.ood import typicality
+from tfgen.data.sources.photos import PHOTOS
 from tfgen.experiments.ood.config import (
     CPU,
     FULL,
@@ -47,8 +52,13 @@ from tfgen.experiments.ood.config import (
     OODConfig,
     batch_size_for,
     check,
+    dataset_setting,
+    entry_binarized,
     get_ood_model,
     model_config,
+    models_of,
+    pixels_of,
+    require_registered,
     resolve,
 )
 from tfgen.experiments.ood.report import write_report
@@ -70,6 +80,7 @@ CLASS_NAMES: Mapping[str, tuple[str, ...]] = {
     "mnist": tuple(str(d) for d in range(10)),
     "cifar10": ("airplane", "automobile", "bird", "cat", "deer", "dog", "frog", "horse", "ship",
                 "truck"),
+    "photo_patches": tuple(p.name for p in PHOTOS),
 }
 
 
@@ -157,16 +168,43 @@ def missing_scorers(record: Mapping[str, Any], cfg: OODConfig) -> list[str]:
 
 def runs(cfg: OODConfig) -> list[RunSpec]:
     """One run per (held-out class, model), class-major (a partial run covers every model for
-    its classes): the model trained on the other classes' images."""
+    its classes): the model trained on the other classes' images, binarized or 8-bit as
+    :func:`~tfgen.experiments.ood.config.entry_binarized` says. ValueError before any training
+    when the registry lacks a model or a model cannot take ``cfg.likelihood``."""
     check(cfg)
     classes = _classes(cfg)
+    entries = [get_ood_model(m) for m in models_of(cfg)]
+    require_registered([e.name for e in entries])
+    if cfg.likelihood != "auto":
+        _check_likelihood(entries, cfg)
     return [RunSpec(f"{entry.name}_class{c}", entry.label, entry.model,
                     model_config(entry, cfg),
-                    train={"binarize": entry.binarize, "exclude_classes": (c,),
+                    train={"binarize": entry_binarized(entry, cfg), "exclude_classes": (c,),
                            "perturb_probability": 0.0, "batch_size": batch_size_for(entry, cfg),
                            "checkpoint_every": cfg.steps_per_epoch},
                     tags={"ood_model": entry.name, "held_out": c})
-            for c in classes for entry in (get_ood_model(m) for m in cfg.models)]
+            for c in classes for entry in entries]
+
+
+def _check_likelihood(entries, cfg: OODConfig) -> None:
+    """ValueError unless every likelihood model of ``entries`` builds with ``cfg.likelihood``
+    on the dataset (e.g. PixelCNN has no logistic mixture)."""
+    from tfgen.models import build_model, get_model_class
+
+    spec = data.get_spec(cfg.dataset, image_size=cfg.image_size or None)
+    for entry in entries:
+        if not entry.likelihood_model:
+            continue
+        fields = {f.name for f in dataclasses.fields(get_model_class(entry.model).Config)}
+        if "likelihood" not in fields:
+            raise ValueError(f"--likelihood={cfg.likelihood}: model {entry.name!r} has no "
+                             f"choice of pixel likelihood; leave --likelihood=auto or drop it "
+                             f"from --models")
+        try:
+            build_model(entry.model, spec, seed=cfg.seed, **model_config(entry, cfg))
+        except ValueError as err:
+            raise ValueError(f"--likelihood={cfg.likelihood} does not apply to model "
+                             f"{entry.name!r}: {err}") from err
 
 
 def _classes(cfg: OODConfig) -> list[int]:
@@ -190,10 +228,11 @@ def _layout(run: RunSpec) -> tuple[str, str]:
 
 
 @functools.lru_cache(maxsize=4)
-def _test_set(dataset: str, total: int, seed: int, binarize: bool
+def _test_set(dataset: str, total: int, seed: int, binarize: bool, image_size: int = 0
               ) -> tuple[np.ndarray, np.ndarray]:
     """(images, labels) of the class-stratified test subset the protocol scores."""
-    images, labels = load_arrays(dataset, "test", binarize=binarize, seed=seed)
+    images, labels = load_arrays(dataset, "test", binarize=binarize, seed=seed,
+                                 image_size=image_size or None)
     chosen = stratified_indices(labels, total, seed)
     return images[chosen], labels[chosen]
 
@@ -231,9 +270,12 @@ def measure(run: RunSpec, trained: TrainedRun, cfg: OODConfig) -> dict:
                            background_cfg.export_name)
         background = TrainedRun(run, background_cfg.output_dir, result, background_cfg).model
         background_info = _train_info(result, background_cfg)
-    images, labels = _test_set(cfg.dataset, cfg.eval_examples, cfg.seed, entry.binarize)
+    binarize = entry_binarized(entry, cfg)
+    images, labels = _test_set(cfg.dataset, cfg.eval_examples, cfg.seed, binarize,
+                               cfg.image_size)
     reference, _ = load_arrays(cfg.dataset, "validation", limit=cfg.reference_examples,
-                               binarize=entry.binarize, seed=cfg.seed,
+                               binarize=binarize, seed=cfg.seed,
+                               image_size=cfg.image_size or None,
                                exclude_classes=(held_out,))
     scoring_began = time.monotonic()
     result = evaluate_scores(model, images, labels == held_out, reference,
@@ -241,8 +283,9 @@ def measure(run: RunSpec, trained: TrainedRun, cfg: OODConfig) -> dict:
                                  cfg, scorers=tuple(missing)), background=background)
     result.pop("scores")
     if saved is None:
-        return {"model": entry.name, "registry_model": entry.model, "binarized": entry.binarize,
-                "held_out": held_out, "train": _train_info(trained.result, trained.train_config),
+        return {"model": entry.name, "registry_model": entry.model, "binarized": binarize,
+                "pixel_likelihood": _likelihood_name(trained), "held_out": held_out,
+                "train": _train_info(trained.result, trained.train_config),
                 "background": background_info, **result,
                 "score_seconds": time.monotonic() - scoring_began}
     # the missing scores of the trained model (and a background model if retrained)
@@ -252,6 +295,14 @@ def measure(run: RunSpec, trained: TrainedRun, cfg: OODConfig) -> dict:
     return {"scorers": {**saved["scorers"], **result["scorers"]},
             **({"background": background_info} if background_trained else {}),
             "rescored": [*saved.get("rescored", []), rescored]}
+
+
+def _likelihood_name(trained: TrainedRun) -> str | None:
+    """The pixel likelihood of a trained model (``bernoulli``, ``categorical``, ``logistic``;
+    None for a GAN or an export, whose likelihood object is not at hand)."""
+    model = getattr(trained.model, "model", None)  # a LiveModel's Keras model
+    likelihood = getattr(model, "likelihood", None)
+    return getattr(likelihood, "name", None)
 
 
 def summarize_records(records: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
@@ -284,10 +335,11 @@ def summary_name(cfg: OODConfig) -> str:
 def report(cfg: OODConfig, records: list[dict], output_dir: str) -> dict:
     """Write ``<name>.md`` and ``<name>.png``; returns ``{"name", "dataset", "classes",
     "class_names", "models"`` (:func:`summarize_records`) ``, "files"}``."""
-    spec = data.get_spec(cfg.dataset)
+    spec, setting = data.get_spec(cfg.dataset), dataset_setting(cfg.dataset)
     summary = {"name": summary_name(cfg), "dataset": cfg.dataset, "classes": _classes(cfg),
                "class_names": class_names(cfg.dataset, spec.num_classes),
-               "models": summarize_records(records)}
+               "pixels": pixels_of(cfg), "table": setting.table,
+               "row_heading": setting.row_heading, "models": summarize_records(records)}
     return {**summary, "files": write_report(summary, output_dir, summary["name"])}
 
 
@@ -297,7 +349,7 @@ def summary(cfg: OODConfig, record: Mapping[str, Any]) -> tuple[str, dict]:
     ``machine``, ``files``."""
     results = record["results"]
     return results["name"], {
-        **{k: results[k] for k in ("name", "dataset", "classes", "class_names")},
+        **{k: results[k] for k in ("name", "dataset", "pixels", "classes", "class_names")},
         "config": record["config"], "models": results["models"], "records": results["runs"],
         "seconds": record["seconds"], "machine": record["machine"], "files": results["files"]}
 
@@ -305,8 +357,11 @@ def summary(cfg: OODConfig, record: Mapping[str, Any]) -> tuple[str, dict]:
 STUDY = Study(
     "ood", "leave-one-class-out OOD detection (Tables 4.1/4.2): each model trained without "
     "one class, scored with every applicable scorer", OODConfig, runs, report,
-    cpu=CPU, full=FULL, smoke=SMOKE, measure=measure, layout=_layout,
-    not_settings=("name", "models", "classes"), incomplete=_incomplete, summary=summary)
+    cpu=CPU, full=FULL, smoke=SMOKE, measure=measure, layout=_layout, resolver=resolve,
+    # pixels and likelihood act through each run's spec (train.binarize, model_config), which
+    # a stored record must match anyway
+    not_settings=("name", "models", "classes", "pixels", "likelihood"), incomplete=_incomplete,
+    summary=summary)
 
 
 def run_protocol(overrides: Mapping[str, Any] | OODConfig | None, output_dir: str) -> dict:

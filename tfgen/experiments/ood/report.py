@@ -1,7 +1,15 @@
-"""The protocol's Markdown table (thesis Tables 4.1/4.2 layout) and bar chart.
+"""The protocol's Markdown table (thesis Tables 4.1/4.2 layout) and bar chart, for any dataset.
 
 Numbers are AUPR percentages (average precision with the held-out class positive) unless the
 heading says otherwise; ``skew`` is the positive rate, the AUPR of a random scorer.
+
+The thesis-layout table (:func:`thesis_table`) is Table 4.1's / 4.2's: one row per held-out
+class named as the thesis names it (the digit; CIFAR-10's category, ``airplane`` ... ``truck``;
+Fashion-MNIST's and the photo patches' names), then ``mean`` and ``median`` rows; the columns
+``skew`` and one per model label (``IAF``, ``PixelCNN++``, ``PixelVAE``, ``DCGAN`` on CIFAR-10)
+with that model's own score (NLL or discriminator logit). Its heading and first column come from
+the summary's ``table`` and ``row_heading`` (the dataset's
+:class:`~tfgen.experiments.ood.config.DatasetSetting`).
 """
 
 from __future__ import annotations
@@ -35,12 +43,17 @@ def thesis_scorer(model: Mapping[str, Any]) -> str:
 
 
 def class_table(summary: Mapping[str, Any], scorers: list[str] | None = None,
-                metric: str = PRIMARY) -> str:
-    """Rows = held-out class (then mean and median), columns = model x scorer; skew beside."""
+                metric: str = PRIMARY, *, row_heading: str = "OOD class",
+                names_only: bool = False, label_only: bool = False) -> str:
+    """Rows = held-out class (then mean and median), columns = model x scorer; skew beside.
+
+    Rows are ``"<label> <name>"`` (``names_only``: the name alone, as the thesis' tables);
+    columns ``"<model label> <scorer>"`` (``label_only``: the model label alone)."""
     models, names = summary["models"], summary["class_names"]
     columns = [(m, s) for m in models for s in (scorers or _scorers_in(models))
                if s in models[m]["scorers"]]
-    head = ["OOD class", "skew"] + [f"{models[m]['label']} {s}" for m, s in columns]
+    head = [row_heading, "skew"] + [models[m]["label"] if label_only else
+                                    f"{models[m]['label']} {s}" for m, s in columns]
     lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
     skew = {}
     for m in models.values():
@@ -48,7 +61,8 @@ def class_table(summary: Mapping[str, Any], scorers: list[str] | None = None,
             for c, v in s["per_class"].items():
                 skew[c] = v["skew"]
     for c in summary["classes"]:
-        cells = [f"{c} {names[c]}", _pct(skew.get(str(c)))]
+        row = names[c] if names_only or names[c] == str(c) else f"{c} {names[c]}"
+        cells = [row, _pct(skew.get(str(c)))]
         cells += [_pct(models[m]["scorers"][s]["per_class"].get(str(c), {}).get(metric))
                   for m, s in columns]
         lines.append("| " + " | ".join(cells) + " |")
@@ -82,11 +96,12 @@ def summary_table(summary: Mapping[str, Any], metric: str = PRIMARY) -> str:
 def markdown(summary: Mapping[str, Any]) -> str:
     """The whole Markdown report: summary of means, the thesis table, one table per scorer."""
     models = summary["models"]
-    parts = [f"# Leave-one-class-out OOD detection on {summary['dataset']}", "",
+    pixels = f" ({summary['pixels']} likelihood models)" if summary.get("pixels") else ""
+    parts = [f"# Leave-one-class-out OOD detection on {summary['dataset']}{pixels}", "",
              "AUPR % (average precision, held-out class = positive); chance = skew.", "",
              "## Mean (median) AUPR % over held-out classes", "", summary_table(summary), "",
-             "## Thesis layout (Table 4.1): each model's own score", "",
-             _thesis_table(summary), ""]
+             f"## Thesis layout, {summary.get('table', 'Tables 4.1/4.2')}: each model's own "
+             f"score", "", thesis_table(summary), ""]
     for s in _scorers_in(models):
         parts += [f"## {s}: {get_scorer(s).description}", "", class_table(summary, [s]), ""]
     parts += ["## Mean (median) AUROC %", "", summary_table(summary, "auroc"), "",
@@ -95,13 +110,14 @@ def markdown(summary: Mapping[str, Any]) -> str:
     return "\n".join(parts)
 
 
-def _thesis_table(summary: Mapping[str, Any]) -> str:
-    """Table 4.1's columns: one per model, with the thesis' score (NLL or critic logit)."""
+def thesis_table(summary: Mapping[str, Any]) -> str:
+    """Tables 4.1/4.2's layout: rows = held-out class names, then mean and median; columns =
+    skew and one per model (its label), with the thesis' score (NLL or critic logit)."""
     sub = dict(summary)
     sub["models"] = {name: {**m, "scorers": {thesis_scorer(m): m["scorers"][thesis_scorer(m)]}}
                      for name, m in summary["models"].items()}
-    table = class_table(sub)
-    return table.replace(" nll |", " |").replace(" critic |", " |")
+    return class_table(sub, row_heading=summary.get("row_heading", "OOD class"),
+                       names_only=True, label_only=True)
 
 
 def chart(summary: Mapping[str, Any], path: str) -> str:
