@@ -58,6 +58,17 @@ def test_bad_image_size(kwargs):
         data.get_spec("cifar10", **kwargs)
 
 
+def test_huge_image_size_and_sequence_length_are_refused_before_any_data():
+    from tfgen.data.registry import MAX_IMAGE_SIZE, MAX_SEQUENCE_LENGTH
+
+    assert data.get_spec("cifar10", image_size=MAX_IMAGE_SIZE).shape == (1024, 1024, 3)
+    with pytest.raises(ValueError, match=r"image_size=1025 for 'cifar10' is over the largest "
+                                         r"an image side tfgen accepts, 1024"):
+        data.get_spec("cifar10", image_size=MAX_IMAGE_SIZE + 1)
+    with pytest.raises(ValueError, match="over the largest a text sequence length"):
+        data.get_spec("fortunes", image_size=MAX_SEQUENCE_LENGTH + 1)
+
+
 def test_prefix_without_path():
     with pytest.raises(ValueError, match="needs a path"):
         data.get_spec("npz:")

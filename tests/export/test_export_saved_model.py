@@ -16,7 +16,7 @@ from export_fakes import FactorizedModel, LatentModel, random_images
 from tfgen.data.spec import DatasetSpec
 from tfgen.export import export_model, load_exported
 from tfgen.export import saved_model as saved_model_lib
-from tfgen.models import build_model, model_names
+from tfgen.models import build_model, model_names, signatures
 
 SERVING_METHODS = LatentModel.serving_methods
 
@@ -403,6 +403,30 @@ def test_sample_signature_zero_is_empty_and_negative_is_a_named_error(registered
     with pytest.raises(tf.errors.InvalidArgumentError,
                        match=r"sample expects num_samples int32 \[\] >= 0"):
         _raw_call(loaded, "sample", {"num_samples": np.int32(-1), "seed": np.int32(0)})
+    huge = np.int32(2**31 - 1)  # refused up front, not an out-of-memory server
+    with pytest.raises(tf.errors.InvalidArgumentError,
+                       match=r"sample expects num_samples int32 \[\] <= \d+ \(at most 1024 MiB"):
+        _raw_call(loaded, "sample", {"num_samples": huge, "seed": np.int32(0)})
+
+
+def test_sample_limit_is_a_response_size():
+    class Images:
+        data_kind, image_shape = "image", (64, 64, 3)
+
+    assert signatures.max_samples_per_request(Images()) == (1 << 30) // (64 * 64 * 3)
+
+
+def test_importance_samples_out_of_range_are_named_errors(registered):
+    method = "importance_weighted_log_prob"
+    served = [name for name, (_, loaded) in registered.items() if method in loaded.methods]
+    assert len(served) >= 3, served  # the VAE, PixelVAE and IAF-VAE at least
+    images = np.zeros((1, 4, 4, 1), np.uint8)
+    for name in served:
+        for k, bound in ((0, r">= 1"), (signatures.MAX_IMPORTANCE_SAMPLES + 1, r"<= 100000")):
+            with pytest.raises(tf.errors.InvalidArgumentError,
+                               match=rf"{method} expects num_samples int32 \[\] {bound}"):
+                _raw_call(registered[name][1], method,
+                          {"images": images, "num_samples": np.int32(k), "seed": np.int32(0)})
 
 
 @pytest.mark.parametrize("name", model_names())

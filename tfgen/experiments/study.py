@@ -81,7 +81,7 @@ class StudyConfig(CheckedConfig):
     max_train_seconds: float = field(0.0, "if > 0, also stop each run after this much "
                                           "wall-clock time (from the end of its first batch)",
                                      minimum=0.0)
-    batch_size: int = field(64, "training batch size", minimum=1)
+    batch_size: int = field(64, "training batch size", minimum=1, maximum=65536)
     learning_rate: float = field(0.0, "learning rate (0: each model's default)", minimum=0.0)
     resume: bool = field(False, "reuse runs whose stored record matches their settings and "
                                 "continue interrupted ones from their checkpoints")

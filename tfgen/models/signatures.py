@@ -109,11 +109,32 @@ def unless_empty(model, count, draw: Callable[[], tf.Tensor]) -> tf.Tensor:
                    lambda: tf.zeros([0, *spec.shape[1:]], spec.dtype))
 
 
+#: The most bytes of data one ``sample`` request may return (a huge ``num_samples`` is refused
+#: instead of exhausting the server's memory), and the most importance samples K one
+#: ``importance_weighted_log_prob`` request may ask for (the thesis' largest K is 5000).
+MAX_RESPONSE_BYTES = 1 << 30
+MAX_IMPORTANCE_SAMPLES = 100_000
+
+
+def max_samples_per_request(model) -> int:
+    """The largest ``num_samples`` of one ``sample`` request: :data:`MAX_RESPONSE_BYTES` of
+    the model's data (uint8 images: ``H * W * C`` bytes each; float32 points: 4 per value)."""
+    spec = data_spec(model)
+    example_bytes = math.prod(int(d) for d in spec.shape[1:]) * spec.dtype.size
+    return max(1, MAX_RESPONSE_BYTES // example_bytes)
+
+
 def _sample(model) -> Signature:
+    limit = max_samples_per_request(model)
+
     def sample(num_samples, seed):
-        check = tf.debugging.assert_non_negative(
-            num_samples, message="sample expects num_samples int32 [] >= 0")
-        with tf.control_dependencies([check]):
+        checks = [tf.debugging.assert_non_negative(
+                      num_samples, message="sample expects num_samples int32 [] >= 0"),
+                  tf.debugging.assert_less_equal(num_samples, limit, message=(
+                      f"sample expects num_samples int32 [] <= {limit} (at most "
+                      f"{MAX_RESPONSE_BYTES >> 20} MiB of data per request); split larger "
+                      "requests"))]
+        with tf.control_dependencies(checks):
             num_samples = tf.identity(num_samples)
         return data_out(model, "sample", unless_empty(
             model, num_samples, lambda: model.sample(num_samples, seed)))
@@ -158,10 +179,18 @@ def _elbo(model) -> Signature:
 
 
 def _importance_weighted_log_prob(model) -> Signature:
-    return Signature(
-        (data_spec(model), scalar("num_samples"), scalar("seed")),
-        lambda x, k, seed: _with_bits(model, "importance_weighted_log_prob",
-                                      model.importance_weighted_log_prob(x, k, seed)))
+    def iw_log_prob(x, k, seed):
+        checks = [tf.debugging.assert_positive(
+                      k, message="importance_weighted_log_prob expects num_samples int32 [] >= 1"),
+                  tf.debugging.assert_less_equal(k, MAX_IMPORTANCE_SAMPLES, message=(
+                      "importance_weighted_log_prob expects num_samples int32 [] <= "
+                      f"{MAX_IMPORTANCE_SAMPLES}"))]
+        with tf.control_dependencies(checks):
+            k = tf.identity(k)
+        return _with_bits(model, "importance_weighted_log_prob",
+                          model.importance_weighted_log_prob(x, k, seed))
+
+    return Signature((data_spec(model), scalar("num_samples"), scalar("seed")), iw_log_prob)
 
 
 #: The shared verbs: name -> builder of its :class:`Signature` from a model.

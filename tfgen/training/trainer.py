@@ -50,7 +50,7 @@ class TrainConfig(CheckedConfig):
     data_dir: str = field("", "TFDS data directory (empty: TFDS' default)")
     batch_size: int = field(0, "global batch size, split across replicas (0: the model's "
                                "default: 64; a GAN's n_critic x 64, one generator iteration)",
-                            minimum=0)
+                            minimum=0, maximum=65536)
     train_steps: int = field(1000, "optimizer steps to train for in total", minimum=0)
     epochs: int = field(0, "if > 0, train for this many passes over the training split instead",
                         minimum=0)
@@ -71,7 +71,8 @@ class TrainConfig(CheckedConfig):
     checkpoint_every: int = field(200, "steps between checkpoints", minimum=1)
     keep_checkpoints: int = field(3, "newest checkpoints kept on disk", minimum=1)
     eval_batches: int = field(20, "batches of the validation/test split per evaluation", minimum=1)
-    sample_images: int = field(64, "images in each sample grid (0: none)", minimum=0)
+    sample_images: int = field(64, "images in each sample grid (0: none)", minimum=0,
+                               maximum=1024)
     export: bool = field(True, "export a SavedModel at the end")
     export_root: str = field("saved_models", "root of the versioned SavedModel exports")
     export_name: str = field("", "export name (empty: the run name)")

@@ -54,7 +54,8 @@ class GanStudyConfig(StudyConfig):
 
     runs: tuple[str, ...] = runs_field()
     batch_size: int = field(64, "examples per critic minibatch (the thesis' m); a run's "
-                                "TrainConfig batch is m x n_critic", minimum=1)
+                                "TrainConfig batch is m x n_critic", minimum=1,
+                            maximum=65536)
     losses: tuple[str, ...] = field((), "GAN objectives compared (see tfgen.losses)")
     critic_dim: int = field(0, "base width of the critic (0: the architecture's default)",
                             minimum=0)

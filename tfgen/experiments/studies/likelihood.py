@@ -54,7 +54,7 @@ class LikelihoodStudyConfig(StudyConfig, LatentModelSizes, LikelihoodEvaluation)
     first_kernel_size: int = field(0, "kernel of the first PixelCNN layer (0: default, 7)",
                                    minimum=0)
     sample_images: int = field(16, "samples drawn from each trained model for a PNG grid (0: "
-                                   "none)", minimum=0)
+                                   "none)", minimum=0, maximum=1024)
     export: bool = field(True, "export each trained model as a SavedModel and evaluate that "
                                "(else evaluate the model restored from its checkpoint)")
 
