@@ -2,6 +2,8 @@
 
   .venv/bin/python benchmarks/sampling_speed.py                    # both models, batch 1 and 16
   .venv/bin/python benchmarks/sampling_speed.py --models=gated_pixelcnn --batches=1 --notfp
+  .venv/bin/python benchmarks/sampling_speed.py --models=pixelcnn_pp --batches=1 --notfp \
+      --output=benchmarks/results/sampling_speed_pixelcnn_pp.json
 
 For every model (default configs of ``--model=gated_pixelcnn`` and ``--model=pixelcnn`` on
 binarized 28x28x1 images; random weights — the time does not depend on them) and batch size:
@@ -16,8 +18,13 @@ binarized 28x28x1 images; random weights — the time does not depend on them) a
   gated model's 6 blocks; ``num_filters=32``). TFP's network is a Keras-2 (tf-keras) PixelCNN++
   that recomputes the whole network per pixel, i.e. a naive sampler.
 
+Models of :data:`NAIVE_ONLY` (``pixelcnn_pp``: the ``pixelcnn_pp_cpu`` experiment's model at
+32x32x3, 8-bit, random weights) have no cached sampler: only :func:`naive_sample` is timed (a
+traced warm-up sample, then ``--naive_repeats`` timed samples, the median reported), as seconds
+per batch and per image.
+
 Seconds are wall-clock per batch of images; the result goes to
-``benchmarks/results/sampling_speed.json`` with the machine.
+``benchmarks/results/sampling_speed.json`` (``--output``) with the machine.
 """
 
 from __future__ import annotations
@@ -32,6 +39,7 @@ import tensorflow as tf
 from absl import app, flags
 
 from tfgen.data import DatasetSpec
+from tfgen.experiments.registry import get_experiment
 from tfgen.utils.records import write_json
 from tfgen.models import build_model
 from tfgen.sampling import cached_sample, naive_sample
@@ -42,6 +50,8 @@ SHAPE = (28, 28, 1)
 flags.DEFINE_list("models", ["gated_pixelcnn", "pixelcnn"], "tfgen models to time")
 flags.DEFINE_list("batches", ["1", "16"], "batch sizes")
 flags.DEFINE_integer("repeats", 3, "timed runs of the cached sampler (median reported)")
+flags.DEFINE_integer("naive_repeats", 1, "timed runs of the naive sampler of NAIVE_ONLY models "
+                     "(median reported)")
 flags.DEFINE_bool("tfp", True, "also time tfp.distributions.PixelCNN.sample")
 flags.DEFINE_string("output", os.path.join(HERE, "results", "sampling_speed.json"),
                     "where the JSON goes")
@@ -57,6 +67,20 @@ NOTES = {
                     "PixelCNN++ at matched depth/width",
     "machine": "2 CPU cores shared with other jobs: wall-clock times are noisy (see load "
                "averages)",
+}
+
+
+#: Models timed with the naive sampler only: image shape, the registry experiment whose model
+#: config is used, and why there is no cached sampler.
+NAIVE_ONLY = {
+    "pixelcnn_pp": {
+        "image_shape": (32, 32, 3), "experiment": "pixelcnn_pp_cpu",
+        "no_cached_sampler": "tfgen has no cached PixelCNN++ sampler: a cache through its "
+                             "down/up streams needs per-resolution caches on a schedule (stride-2 "
+                             "layers change every second row/column, transposed convs emit 2x2 "
+                             "blocks, the ul stream reads the full u stream at every resolution); "
+                             "see tfgen/models/pixelcnn_pp.py. Only naive_sample is timed: one "
+                             "network pass per pixel (joint channels: H*W = 1024 passes)."},
 }
 
 
@@ -100,6 +124,33 @@ def time_tfgen(name: str, batches: list[int]) -> dict:
     return results
 
 
+def time_naive_only(name: str, batches: list[int]) -> dict:
+    """Naive-sampler seconds of a :data:`NAIVE_ONLY` model (random weights, 8-bit images)."""
+    entry = NAIVE_ONLY[name]
+    shape = tuple(entry["image_shape"])
+    spec = DatasetSpec(name=f"8bit_{shape[0]}x{shape[1]}x{shape[2]}", shape=shape,
+                       num_classes=0, kind="image", binarized=False)
+    model = build_model(name, spec, **get_experiment(entry["experiment"]).model_config)
+    model.build_for()
+    config = {k: v for k, v in model.get_config().items() if k not in ("image_shape", "seed")}
+    results = {"config": config, "experiment": entry["experiment"], "image_shape": list(shape),
+               "parameters": int(model.count_params()), "sampler": "naive_sample only",
+               "cached_sampler": None, "no_cached_sampler": entry["no_cached_sampler"],
+               "batches": {}}
+    for batch in batches:
+        first, _ = timed(lambda b=batch: naive_sample(model, b, 0))  # traces, then samples
+        runs = [timed(lambda b=batch, r=r: naive_sample(model, b, 1 + r))[0]
+                for r in range(FLAGS.naive_repeats)]
+        seconds = statistics.median(runs)
+        results["batches"][str(batch)] = {
+            "naive_seconds": round(seconds, 3), "naive_runs_seconds": [round(t, 3) for t in runs],
+            "naive_seconds_per_image": round(seconds / batch, 3),
+            "first_call_seconds_with_tracing": round(first, 3),
+            "network_passes": shape[0] * shape[1]}
+        print(name, batch, results["batches"][str(batch)], flush=True)
+    return results
+
+
 def time_tfp(batches: list[int]) -> dict:
     import tensorflow_probability as tfp
     config = {"image_shape": list(SHAPE), "num_resnet": 3, "num_hierarchies": 1,
@@ -118,12 +169,14 @@ def time_tfp(batches: list[int]) -> dict:
 def main(argv):
     del argv
     batches = [int(b) for b in FLAGS.batches]
-    result = {"benchmark": "sampling_speed", "image_shape": list(SHAPE),
+    result = {"benchmark": "sampling_speed",
+              "image_shape": list(SHAPE),  # of the models not in NAIVE_ONLY (theirs: per model)
               "units": "seconds per batch (wall clock)",
               "date": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
               "notes": NOTES, "machine": machine_info(), "tfgen": {}}
     for name in FLAGS.models:
-        result["tfgen"][name] = time_tfgen(name, batches)
+        result["tfgen"][name] = (time_naive_only(name, batches) if name in NAIVE_ONLY
+                                 else time_tfgen(name, batches))
     if FLAGS.tfp:
         result["tfp_pixelcnn"] = time_tfp(batches)
         gated = result["tfgen"].get("gated_pixelcnn")

@@ -57,7 +57,7 @@ def test_natural_table_runs_and_targets(tmp_path):
     cfg = get_study("natural_table").resolve({"profile": "cpu"})
     runs = natural_table.runs(cfg)
     assert [r.name for r in runs] == ["hierarchical_pixelvae", "pixelvae", "gated_pixelcnn",
-                                      "two_level_vae"]
+                                      "two_level_vae", "pixelcnn_pp", "iaf_vae"]
     vae = runs[3].model_config
     assert vae["autoregressive"] is False and vae["likelihood"] == "logistic"
     assert vae["mixture_components"] == 1 and cfg.dataset == "photo_patches"
