@@ -21,7 +21,6 @@ residual block's) pre-activations and model ``p(x | y)``:
 from __future__ import annotations
 
 import dataclasses
-import math
 
 import keras
 import tensorflow as tf
@@ -30,7 +29,7 @@ from tfgen.distributions import bits_per_dim, get_likelihood
 from tfgen.layers import GatedPixelCNNStack, PixelCNNStack
 from tfgen.data.spec import IMAGE
 from tfgen.models.base import GenerativeModel
-from tfgen.models.signatures import SignatureTable, verb_signatures
+from tfgen.models.conditional import ClassConditional
 from tfgen.sampling import cached_sample
 from tfgen.utils.config import CheckedConfig, field
 
@@ -65,7 +64,7 @@ class GatedPixelCNNConfig(PixelCNNConfig):
 
 
 @keras.saving.register_keras_serializable(package="tfgen")
-class PixelCNN(GenerativeModel):
+class PixelCNN(ClassConditional, GenerativeModel):
     """PixelCNN over uint8 images ``[H, W, C]``; every log-density in nats per image."""
 
     metric_names = ("bits_per_dim",)
@@ -79,67 +78,22 @@ class PixelCNN(GenerativeModel):
             raise ValueError(f"{type(self).__name__} supports likelihood in "
                              f"{list(SUPPORTED_LIKELIHOODS)}; got {cfg.likelihood!r} (resolve "
                              "'auto' with tfgen.models.build_model)")
-        if cfg.conditional and cfg.num_classes < 1:
-            raise ValueError("conditional=True needs num_classes >= 1 (a labelled dataset, or "
-                             f"--num_classes); got num_classes={cfg.num_classes}")
         self.likelihood = get_likelihood(cfg.likelihood)
-        self.num_classes = cfg.num_classes if cfg.conditional else 0
+        self.init_classes(cfg.conditional, cfg.num_classes)
         self.network = self.build_network(self.image_shape[-1] * self.likelihood.params_per_channel)
-
-    @classmethod
-    def resolve_config(cls, config: dict, spec) -> dict:
-        """``num_classes=-1`` (or 0) becomes the dataset's number of classes."""
-        if config.get("num_classes", 0) <= 0:
-            config = {**config, "num_classes": int(spec.num_classes)}
-        return config
 
     def build_network(self, output_channels: int) -> keras.layers.Layer:
         cfg = self.config
         return PixelCNNStack(output_channels, cfg.ar_layers, cfg.filters, cfg.kernel_size,
                              cfg.first_kernel_size, self.image_shape[-1], name="pixelcnn")
 
-    # -- conditions -----------------------------------------------------------------------
-    def _one_hot(self, labels) -> tf.Tensor:
-        return tf.one_hot(tf.cast(labels, tf.int32), self.num_classes)
-
-    def cycled_labels(self, num_samples) -> tf.Tensor:
-        """int32 ``[num_samples]``: ``0, 1, ..., K - 1, 0, 1, ...``."""
-        return tf.range(tf.cast(num_samples, tf.int32)) % self.num_classes
-
-    def sampling_conditions(self, num_samples, labels=None) -> dict:
-        """Conditions for :mod:`tfgen.sampling`: the one-hot labels (cycled when ``None``)."""
-        if not self.num_classes:
-            if labels is not None:
-                raise ValueError(f"{type(self).__name__} is unconditional; labels must be None")
-            return {}
-        labels = self.cycled_labels(num_samples) if labels is None else labels
-        return {"condition_vector": self._one_hot(labels)}
-
     # -- likelihood -----------------------------------------------------------------------
     def params(self, images: tf.Tensor, labels=None) -> tf.Tensor:
         """uint8 ``[B, H, W, C]`` -> float32 ``[B, H, W, C * P]`` likelihood parameters (of
         ``p(x | y)`` when conditional; ``labels`` int ``[B]``)."""
-        conditions = {}
-        if self.num_classes:
-            if labels is None:
-                raise ValueError("a conditional model needs labels for its parameters")
-            conditions["condition_vector"] = self._one_hot(labels)
+        conditions = self.label_conditions(labels)
         out = self.network(self.likelihood.network_input(images), **conditions)
         return tf.cast(out, tf.float32)
-
-    def log_prob_class(self, images: tf.Tensor, labels: tf.Tensor) -> tf.Tensor:
-        """log p(x | y): float32 ``[B]`` nats (conditional models)."""
-        return self.likelihood.log_prob(self.params(images, labels), images)
-
-    def log_prob(self, images: tf.Tensor) -> tf.Tensor:
-        """Exact log p(x): float32 ``[B]``, nats per image (marginal over a uniform class prior
-        for conditional models)."""
-        if not self.num_classes:
-            return self.likelihood.log_prob(self.params(images), images)
-        batch = tf.shape(images)[0]
-        per_class = [self.log_prob_class(images, tf.fill([batch], k))
-                     for k in range(self.num_classes)]
-        return tf.reduce_logsumexp(tf.stack(per_class, 0), 0) - math.log(self.num_classes)
 
     def compute_objective(self, images, seed, training, labels=None):
         del seed, training  # exact likelihood: no noise, no dropout
@@ -150,11 +104,6 @@ class PixelCNN(GenerativeModel):
         return -log_px, {"bits_per_dim": bits_per_dim(log_px, self.image_shape)}
 
     # -- sampling -------------------------------------------------------------------------
-    def serving_signatures(self) -> SignatureTable:
-        """``log_prob`` (serving_default), ``sample``, and ``sample_class`` when conditional."""
-        return verb_signatures(self, ("log_prob", "sample")
-                               + (("sample_class",) if self.num_classes else ()))
-
     def sample(self, num_samples: tf.Tensor, seed: tf.Tensor) -> tf.Tensor:
         """uint8 ``[num_samples, H, W, C]`` with the cached sampler (conditional models cycle the
         classes). Eager calls run XLA-compiled loops, traced ones (exports) plain graph ops; see
@@ -163,8 +112,7 @@ class PixelCNN(GenerativeModel):
 
     def sample_class(self, labels: tf.Tensor, seed: tf.Tensor) -> tf.Tensor:
         """One image per label: int ``[N]`` -> uint8 ``[N, H, W, C]`` (conditional models)."""
-        if not self.num_classes:
-            raise ValueError(f"{type(self).__name__} is unconditional; use sample()")
+        self.require_conditional()
         labels = tf.convert_to_tensor(labels)
         return cached_sample(self, tf.shape(labels)[0], seed, labels)
 
