@@ -7,6 +7,7 @@ import pathlib
 import numpy as np
 import pytest
 
+from tfds_metadata import write_tfds_metadata
 from tfgen.data.sources import idx
 
 TFDS_NAMES = {  # TFDS name → splits to declare
@@ -43,20 +44,9 @@ def fake_tfds_dir(tmp_path) -> str:
 
     Use with ``tfds.testing.mock_data(num_examples=..., data_dir=...)``, which supplies examples.
     """
-    import tensorflow_datasets as tfds
-
     d = tmp_path / "fake_tfds"
     for name, split_names in TFDS_NAMES.items():
-        builder = tfds.builder(name, data_dir=str(d))
-        template = tfds.core.ShardedFileTemplate(
-            data_dir=builder.data_path, template="{DATASET}-{SPLIT}.{FILEFORMAT}-{SHARD_X_OF_Y}",
-            dataset_name=builder.name, filetype_suffix="tfrecord")
-        builder.info.set_splits(tfds.core.SplitDict([
-            tfds.core.SplitInfo(name=s, shard_lengths=[10], num_bytes=0,
-                                filename_template=template.replace(split=s))
-            for s in split_names]))
-        builder.data_path.mkdir(parents=True, exist_ok=True)
-        builder.info.write_to_directory(builder.data_path)
+        write_tfds_metadata(name, d, split_names)
     return str(d)
 
 

@@ -14,6 +14,7 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
+from tfds_metadata import write_tfds_metadata
 from tfgen import data, models
 from tfgen.data import registry
 from tfgen.data.sources import idx
@@ -241,16 +242,7 @@ def mock_cifar10(tmp_path, monkeypatch):
     TFDS data_dir holding only its metadata."""
     tfds = pytest.importorskip("tensorflow_datasets")
     root = tmp_path / "tfds"
-    builder = tfds.builder("cifar10", data_dir=str(root))
-    template = tfds.core.ShardedFileTemplate(
-        data_dir=builder.data_path, template="{DATASET}-{SPLIT}.{FILEFORMAT}-{SHARD_X_OF_Y}",
-        dataset_name=builder.name, filetype_suffix="tfrecord")
-    builder.info.set_splits(tfds.core.SplitDict([
-        tfds.core.SplitInfo(name=s, shard_lengths=[10], num_bytes=0,
-                            filename_template=template.replace(split=s))
-        for s in ("train", "test")]))
-    builder.data_path.mkdir(parents=True, exist_ok=True)
-    builder.info.write_to_directory(builder.data_path)
+    write_tfds_metadata("cifar10", root, ("train", "test"))
     real = registry.prepared_builder
     monkeypatch.setattr(registry, "prepared_builder",
                         lambda name, data_dir: real(name, data_dir or str(root)))
