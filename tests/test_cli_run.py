@@ -57,6 +57,7 @@ DEFAULT_RUNS = [
 ]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("model,dataset", DEFAULT_RUNS, ids=lambda v: v.replace(" --", ":"))
 def test_every_model_variant_trains_with_its_defaults(tmp_path, capsys, model, dataset):
     name, *variant = model.split()

@@ -10,6 +10,7 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 NOTEBOOKS = sorted(n for n in os.listdir(os.path.join(ROOT, "colab")) if n.endswith(".ipynb"))
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", NOTEBOOKS)
 def test_notebook_runs_top_to_bottom(name, tmp_path, monkeypatch):
     matplotlib.use("Agg")

@@ -7,6 +7,8 @@ import os
 import subprocess
 import sys
 
+import pytest
+
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 BIN = os.path.dirname(sys.executable)
 
@@ -17,6 +19,7 @@ def run(*args, timeout=300):
     return out.stdout
 
 
+@pytest.mark.slow
 def test_train_export_evaluate_round_trip(tmp_path, capsys, monkeypatch):
     sys.path.insert(0, os.path.join(ROOT, "train"))
     import run as run_command

@@ -133,6 +133,7 @@ def test_download_only_when_allowed(empty_tfds_dir, monkeypatch, how):
         assert calls == ["cifar10"] and len(collect(ds)[0]) == 4
 
 
+@pytest.mark.slow
 def test_the_users_lsun_command_trains_the_hierarchical_pixelvae_where_lsun_is_prepared(
         fake_tfds_dir, no_network, tmp_path, capsys):
     """``train/run.py --model=hierarchical_pixelvae --dataset=lsun`` on a prepared (here: mocked)

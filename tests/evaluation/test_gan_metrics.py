@@ -225,6 +225,7 @@ def test_inception_without_weights_says_how_to_provide_them(monkeypatch, tmp_pat
         inception.InceptionV3Scorer(str(tmp_path / "missing.h5"))
 
 
+@pytest.mark.slow
 def test_inception_loads_local_weights_and_scores(monkeypatch, tmp_path):
     """InceptionV3 with (random) weights from a local file in the legacy .h5 layout that Keras'
     ImageNet file uses; no download is attempted."""

@@ -86,6 +86,7 @@ def _run_cli(*args, timeout=120):
                           env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2"})
 
 
+@pytest.mark.slow
 def test_cli_prints_one_json_object(models, tmp_path):
     test_images = random_images(13, seed=5)
     np.savez(tmp_path / "d.npz", x=random_images(20), x_test=test_images)
@@ -106,6 +107,7 @@ def test_cli_prints_one_json_object(models, tmp_path):
     assert result["saved_model"] == models["latent"].path and result["split"] == "test"
 
 
+@pytest.mark.slow
 def test_cli_shape_mismatch_fails_cleanly(models, tmp_path):
     np.savez(tmp_path / "big.npz", x=random_images(4, (8, 8, 1)))
     proc = _run_cli(f"--saved_model={models['factorized'].path}",

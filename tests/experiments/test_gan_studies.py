@@ -76,6 +76,7 @@ def test_a_run_trains_with_batch_m_times_n_critic():
 
 
 # -- toy studies ------------------------------------------------------------------------------
+@pytest.mark.slow
 def test_toy_value_surfaces(tmp_path):
     out = str(tmp_path)
     run_study("toy_value_surfaces", out, {"profile": "smoke", "datasets": ("8gaussians",),
@@ -94,6 +95,7 @@ def test_toy_value_surfaces(tmp_path):
     assert gp["wasserstein_estimate"] > clip["wasserstein_estimate"]
 
 
+@pytest.mark.slow
 def test_gradient_norms(tmp_path):
     out = str(tmp_path)
     run_study("gradient_norms", out, {"profile": "smoke", "train_steps": 3,
@@ -113,6 +115,7 @@ def test_gradient_norms(tmp_path):
     assert len(results["figures"]) == 2
 
 
+@pytest.mark.slow
 def test_mode_coverage_through_the_cli_and_resumed_with_more_steps(tmp_path, cli):
     """gan_study's documented command (train/study.py's runner); then --resume with more steps
     continues each run from its checkpoint instead of training from step 0."""
@@ -152,6 +155,7 @@ def test_unknown_and_foreign_study_flags_are_refused(cli, tmp_path):
 
 
 # -- image studies ----------------------------------------------------------------------------
+@pytest.mark.slow
 def test_score_vs_time(tmp_path, image_npz):
     out = str(tmp_path / "out")
     run_study("score_vs_time", out, {"profile": "smoke", "datasets": (image_npz,),
@@ -168,6 +172,7 @@ def test_score_vs_time(tmp_path, image_npz):
     assert results["final"]["wgan-gp"]["frechet_distance"] > results["fd_real_train"]
 
 
+@pytest.mark.slow
 def test_critic_overfitting_resumed_continues_its_curve(tmp_path, image_npz):
     """Measurements along training survive an interrupted run: the resumed run restores step 2
     from its checkpoint, keeps the point measured there and adds the later ones."""
@@ -189,6 +194,7 @@ def test_critic_overfitting_resumed_continues_its_curve(tmp_path, image_npz):
         curve[-1]["critic_loss_held_out"] - curve[-1]["critic_loss_train"])
 
 
+@pytest.mark.slow
 def test_architecture_robustness(tmp_path, image_npz):
     out = str(tmp_path / "out")
     run_study("architecture_robustness", out, {
@@ -205,6 +211,7 @@ def test_architecture_robustness(tmp_path, image_npz):
 
 
 # -- text -------------------------------------------------------------------------------------
+@pytest.mark.slow
 def test_text_gan(tmp_path):
     import numpy as np
 

@@ -24,6 +24,7 @@ def test_level_seeds_vary_one_level_from_the_second_column():
         assert seeds[0].tolist() == [1006, 1007, 1008]  # the row's own three seeds
 
 
+@pytest.mark.slow
 def test_hierarchy_levels(tmp_path):
     record = run_study("hierarchy_levels", str(tmp_path), {"profile": "smoke"})
     with open(tmp_path / "hierarchy_levels.json") as f:
@@ -53,6 +54,7 @@ def test_pixel_l2_and_row_spread():
     assert hierarchy_levels.row_spread(rows) == pytest.approx(2 / 3 * np.sqrt(48))
 
 
+@pytest.mark.slow
 def test_natural_table_runs_and_targets(tmp_path):
     cfg = get_study("natural_table").resolve({"profile": "cpu"})
     runs = natural_table.runs(cfg)

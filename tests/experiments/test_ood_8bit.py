@@ -251,6 +251,7 @@ def mock_cifar10(tmp_path, monkeypatch):
         yield
 
 
+@pytest.mark.slow
 def test_cifar10_runs_table_4_2_on_8bit_images(mock_cifar10, tmp_path):
     names = [m for m in TABLE_4_2 if _registered(m)]  # rows whose model exists today
     cfg = resolve({"profile": "smoke", "dataset": "cifar10", "models": tuple(names),

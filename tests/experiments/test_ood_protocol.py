@@ -114,6 +114,7 @@ def test_resume_trains_nothing(run, monkeypatch):
     assert again["models"] == run["summary"]["models"]
 
 
+@pytest.mark.slow
 def test_the_protocol_is_a_registered_study_run_by_the_one_runner(run, cli, monkeypatch):
     """``train/study.py --study=ood`` runs the same protocol through ``run_study``: it reuses
     the records and runs of ``train/ood.py``'s protocol and writes the same summary files."""

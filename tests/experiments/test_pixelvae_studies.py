@@ -53,6 +53,7 @@ def test_runs_profiles_and_unknown_names():
         get_study("nll_table").resolve({"knn_neighbors": 3})  # latent_2d's, not nll_table's
 
 
+@pytest.mark.slow
 def test_nll_vs_layers(tmp_path):
     record = run_study("nll_vs_layers", str(tmp_path), {"profile": "smoke", "ar_layers": (0, 1),
                                                         "runs": ("pixelvae_l0",
@@ -64,6 +65,7 @@ def test_nll_vs_layers(tmp_path):
     assert len(results["pixelvae"]["kl_nats"]) == 1
 
 
+@pytest.mark.slow
 def test_latent_2d(tmp_path):
     record = run_study("latent_2d", str(tmp_path), {"profile": "smoke"})
     check_record(record, str(tmp_path), "latent_2d")
@@ -102,6 +104,7 @@ def test_knn_error_is_scikit_learns_and_refuses_unlabelled_points():
         latent_2d.knn_error(train_x, -np.ones(300, int), test_x, test_y, 5)
 
 
+@pytest.mark.slow
 def test_nll_table(tmp_path):
     record = run_study("nll_table", str(tmp_path), {"profile": "smoke",
                                                     "runs": ("vae", "pixelcnn")})
@@ -128,6 +131,7 @@ def test_nll_table_markdown_has_a_row_per_model_with_the_thesis_reference():
     assert "| Gated PixelCNN (4 layers) | = 102.00 | 0.2000 |  | 600 | = 80.10 |" in table
 
 
+@pytest.mark.slow
 def test_command_line_with_export_and_resume(tmp_path, cli, monkeypatch):
     """train/study.py on one run with a SavedModel export and samples; --resume reuses it (the
     conv VAE: the cheapest model to export)."""

@@ -43,6 +43,7 @@ def _listing(model_dir):
 
 # -- round trip --------------------------------------------------------------------------------
 
+@pytest.mark.slow
 def test_fresh_process_reproduces_outputs_exactly(latent, tmp_path):
     model, path = latent
     images = random_images(5, seed=1)
@@ -312,6 +313,7 @@ def _example_inputs(specs) -> dict[str, np.ndarray]:
     return out
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", model_names())
 def test_every_registered_models_table_round_trips(registered, name):
     model, loaded = registered[name]

@@ -49,6 +49,7 @@ def roots(tmp_path_factory):
     return base
 
 
+@pytest.mark.slow
 def test_command_writes_configs_tf_serving_parses(roots, tmp_path, monkeypatch):
     from tensorflow_serving.config import model_server_config_pb2
 

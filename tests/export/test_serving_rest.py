@@ -64,6 +64,7 @@ def test_every_signature_of_every_model_is_documented(exports):
             assert all(batched) == (method in ("log_prob", "encode", "critic")), (name, method)
 
 
+@pytest.mark.slow
 def test_documented_bodies_decode_run_in_a_fresh_process_and_answer(exports, tmp_path):
     # Every documented body, decoded against every model serving its signature.
     cases = {}  # "model/signature/format" -> (format, inputs)

@@ -53,6 +53,7 @@ def test_n_critic_critic_updates_per_generator_update():
     assert int(dcgan.critic_optimizer.iterations) == int(dcgan.optimizer.iterations) == 2
 
 
+@pytest.mark.slow
 def test_xla_step_unrolls_n_critic_critic_updates():
     # Under jit_compile the n_critic updates are unrolled in Python (a graph loop of convolutions
     # compiled 20x slower on CPU). XLA draws its noise differently, so compare counts, not weights;
@@ -127,6 +128,7 @@ def covered_modes(model, name="8gaussians", n=2000):
     return int(np.sum(np.sum(dist < 3 * sigma, axis=0) >= n // 200))
 
 
+@pytest.mark.slow
 def test_short_wgan_gp_run_on_8gaussians_covers_more_modes():
     ds, spec = data.load("8gaussians", "train")
     # gan_toy.py's settings (λ = 0.1 for toy data, Adam β1 = 0.5), a faster decaying rate.
@@ -209,6 +211,7 @@ def test_conditional_acgan_trains_and_samples_by_class():
         build_model("gan", data.load("8gaussians", "test")[1], conditional=True)
 
 
+@pytest.mark.slow
 def test_export_sample_and_critic_round_trip_in_a_fresh_process(tmp_path):
     image = GAN((28, 28, 1), seed=1, **SMALL_IMAGE)
     image.build_for()
@@ -283,6 +286,7 @@ def test_text_gan_takes_one_hot_sequences():
     assert model.critic(one_hot).shape == (3,)
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(not os.path.isfile("/usr/share/games/fortunes/wisdom"),
                     reason="Debian package `fortunes` is not installed (apt-get install "
                            "fortunes; scripts/setup.sh does it)")

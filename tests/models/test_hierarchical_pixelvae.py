@@ -170,6 +170,7 @@ def test_mixed_bfloat16_step_is_finite_with_float32_terms():
     assert loss.dtype == tf.float32 and all(t.dtype == tf.float32 for t in terms.values())
 
 
+@pytest.mark.slow
 def test_exports_and_serves_every_verb(model, tmp_path):
     from tfgen.export import export_model, load_exported
     exported = load_exported(export_model(model, root=str(tmp_path), name="hpvae"))
@@ -217,6 +218,7 @@ def test_without_autoregression_no_output_depends_on_the_pixels_or_on_other_z1_p
     assert np.isfinite(vae.importance_weighted_log_prob(images(2), 3, 0).numpy()).all()
 
 
+@pytest.mark.slow
 def test_training_image_grids_draw_its_reconstructions(tmp_path):
     """The trainer's ImageGrids callback reconstructs through the model's ``reconstruct`` (its
     ``decode`` takes z1, not encode's z2 ``mean``)."""

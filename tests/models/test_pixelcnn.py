@@ -135,6 +135,7 @@ def test_samples_are_valid_deterministic_uint8_images(kind):
     assert set(np.unique(binary)) <= {0, 255} and binary.shape == (3, 6, 6, 1)
 
 
+@pytest.mark.slow
 def test_a_few_training_steps_on_fashion_mnist_lower_the_loss():
     from tfgen.data import load, make_pipeline
     keras.utils.set_random_seed(0)

@@ -191,6 +191,7 @@ def test_trains_on_binarized_fashion_mnist(decoder):
     assert after < before - 100.0, (before, after)  # untrained: ~545 nats
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("decoder", DECODERS)
 def test_exports_and_serves_every_verb(decoder, tmp_path):
     from tfgen.export import export_model, load_exported
@@ -211,6 +212,7 @@ def test_exports_and_serves_every_verb(decoder, tmp_path):
     assert np.all(log_prob["log_prob"] < 0) and np.all(log_prob["bits_per_dim"] > 0)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("precision,jit_compile", [("mixed_bfloat16", False), ("off", True)])
 def test_trains_under_mixed_bfloat16_and_xla(precision, jit_compile):
     """A few steps on a fixed batch: finite, falling loss; bfloat16 layers but float32 terms."""

@@ -91,6 +91,7 @@ def test_the_gan_resumes_exactly(tmp_path):
     assert_same_run("gan", SMALL_GAN, cfg.dataset, *out)
 
 
+@pytest.mark.slow
 def test_mirrored_on_two_logical_cpus_resumes_exactly(tmp_path):
     proc = subprocess.run([sys.executable, os.path.join(HERE, "resume_mirrored.py"),
                            str(tmp_path)], capture_output=True, text=True, timeout=600)

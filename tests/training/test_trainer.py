@@ -34,6 +34,7 @@ def config(tmp_path, **kw):
     return TrainConfig(**base)
 
 
+@pytest.mark.slow
 def test_a_few_hundred_steps_lower_the_test_loss(tmp_path):
     before = train("vae", SMALL_VAE, config(tmp_path, train_steps=1,  # ~ untrained
                                             output_dir=str(tmp_path / "untrained")))
@@ -70,6 +71,7 @@ def test_resume_continues_from_the_saved_step(tmp_path):
     assert sum(len(v) for k, v in second["history"].items() if k == "loss") == 1  # one epoch
 
 
+@pytest.mark.slow
 def test_resume_after_kill_loses_nothing_before_the_last_checkpoint(tmp_path):
     out = tmp_path / "run"
     cmd = [sys.executable, os.path.join(ROOT, "train", "run.py"), "--model=vae",
@@ -114,6 +116,7 @@ def test_nan_loss_stops_training_and_keeps_the_last_good_checkpoint(tmp_path, mo
     assert all(np.all(np.isfinite(w)) for w in model.get_weights())
 
 
+@pytest.mark.slow
 def test_mixed_precision_and_xla_train_and_keep_float32_outputs(tmp_path):
     import keras
     result = train("vae", TINY_VAE, config(tmp_path, train_steps=4, steps_per_epoch=2,
