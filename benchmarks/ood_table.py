@@ -6,6 +6,7 @@ Table 4.2's, 8-bit colour, IAF, PixelCNN++, PixelVAE, DCGAN).
   .venv/bin/python benchmarks/ood_table.py --classes=0,1       # a subset (resumes the rest later)
   .venv/bin/python benchmarks/ood_table.py --dataset=photo_patches --budget_seconds=20 \
       --background_seconds=8                                   # -> ood_photo_patches.*
+  .venv/bin/python benchmarks/ood_table.py --pixels=8bit      # -> ood_fashion_mnist_8bit.*
 
 Runs ``train/ood.py``'s protocol (``tfgen.experiments.ood``) at the ``cpu`` profile for the
 dataset's models (``--models``; empty: its table's — on Fashion-MNIST VAE,
@@ -66,6 +67,8 @@ flags.DEFINE_integer("test_examples", None, "stratified test images scored per m
 flags.DEFINE_integer("reference_examples", None, "held-out validation images (typicality; "
                      "default: 400 on fashion_mnist, else the dataset's setting)")
 flags.DEFINE_integer("importance_samples", 8, "K of the IW NLL of VAE and PixelVAE")
+flags.DEFINE_enum("pixels", "auto", ["auto", "binarized", "8bit"], "pixels of the likelihood "
+                  "models (auto: the dataset's setting; 8bit on fashion_mnist: the 8-bit table)")
 flags.DEFINE_list("classes", [], "held-out classes (empty: all 10)")
 flags.DEFINE_list("models", [], "protocol models (empty: the dataset's table)")
 flags.DEFINE_string("work_dir", "", "run directories and per-(model, class) records (resume "
@@ -132,13 +135,15 @@ def drop_short_backgrounds(work_dir: str, min_steps: int, models=(), classes=())
 
 def main(argv):
     del argv
-    name = FLAGS.name or f"ood_{FLAGS.dataset}"
+    name = FLAGS.name or "_".join(["ood", FLAGS.dataset] + (
+        [FLAGS.pixels] if FLAGS.pixels != "auto" else []))
     work_dir = FLAGS.work_dir or os.path.join(HERE, "scratch", name)
     sizes = {**BENCHMARK_SIZES.get(FLAGS.dataset, {}),
              **{k: FLAGS[k].value for k in ("test_examples", "reference_examples")
                 if FLAGS[k].value is not None}}
     overrides = {
-        "profile": "cpu", "dataset": FLAGS.dataset, "models": tuple(FLAGS.models),
+        "profile": "cpu", "dataset": FLAGS.dataset, "pixels": FLAGS.pixels,
+        "models": tuple(FLAGS.models),
         "classes": tuple(int(c) for c in FLAGS.classes),
         "max_train_seconds": FLAGS.budget_seconds,
         "background_seconds": FLAGS.background_seconds,
@@ -161,7 +166,7 @@ def main(argv):
         shutil.copyfile(path, target)
         files.append(os.path.relpath(target, os.path.dirname(HERE)))
     record = {"benchmark": "ood_table", "started_utc": began.isoformat(timespec="seconds"),
-              "flags": {f: FLAGS[f].value for f in ("dataset", "budget_seconds",
+              "flags": {f: FLAGS[f].value for f in ("dataset", "pixels", "budget_seconds",
                                                     "background_seconds", "test_examples",
                                                     "reference_examples", "importance_samples",
                                                     "classes", "models")},

@@ -28,6 +28,8 @@ import sys
 from absl import app, flags
 
 from tfgen.evaluation.saved_model import evaluate_saved_model
+from tfgen.models.signatures import MAX_IMPORTANCE_SAMPLES
+from tfgen.utils.config import MAX_BATCH_SIZE, MAX_SEED
 
 FLAGS = flags.FLAGS
 
@@ -39,12 +41,15 @@ def define_flags() -> None:
     flags.DEFINE_string("dataset", None, "dataset name from tfgen.data, or npz:PATH / folder:PATH")
     flags.DEFINE_enum("split", "test", ["train", "validation", "test"], "dataset split")
     flags.DEFINE_integer("importance_samples", 100, "importance samples K for the NLL bound "
-                         "(models with importance_weighted_log_prob)", lower_bound=1)
-    flags.DEFINE_integer("batch_size", 64, "examples per batch", lower_bound=1)
+                         "(models with importance_weighted_log_prob)", lower_bound=1,
+                         upper_bound=MAX_IMPORTANCE_SAMPLES)
+    flags.DEFINE_integer("batch_size", 64, "examples per batch", lower_bound=1,
+                         upper_bound=MAX_BATCH_SIZE)
     flags.DEFINE_integer("max_examples", None, "evaluate at most this many examples (default: all)",
                          lower_bound=1)
     flags.DEFINE_integer("seed", 0, "seed of the ELBO/importance noise and of the dataset's "
-                         "binarization and validation carve-out", lower_bound=0)
+                         "binarization and validation carve-out", lower_bound=0,
+                         upper_bound=MAX_SEED)
     flags.DEFINE_bool("binarize", False, "binarize a greyscale dataset (frozen per example for "
                       "validation/test)")
     flags.DEFINE_string("output_json", None, "also write the JSON result to this file")

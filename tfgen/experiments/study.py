@@ -64,7 +64,7 @@ from tfgen.export import load_exported
 from tfgen.losses import get_loss
 from tfgen.models import get_model_class
 from tfgen.training import TrainConfig, TrainingDivergedError, restore_trained, train
-from tfgen.utils.config import CheckedConfig, field
+from tfgen.utils.config import MAX_BATCH_SIZE, MAX_SEED, CheckedConfig, field
 from tfgen.utils.machine import machine_info
 from tfgen.utils.records import atomic_write, to_json, write_json
 
@@ -81,11 +81,12 @@ class StudyConfig(CheckedConfig):
     max_train_seconds: float = field(0.0, "if > 0, also stop each run after this much "
                                           "wall-clock time (from the end of its first batch)",
                                      minimum=0.0)
-    batch_size: int = field(64, "training batch size", minimum=1, maximum=65536)
+    batch_size: int = field(64, "training batch size", minimum=1, maximum=MAX_BATCH_SIZE)
     learning_rate: float = field(0.0, "learning rate (0: each model's default)", minimum=0.0)
     resume: bool = field(False, "reuse runs whose stored record matches their settings and "
                                 "continue interrupted ones from their checkpoints")
-    seed: int = field(0, "seed of data order, initialization and evaluation noise", minimum=0)
+    seed: int = field(0, "seed of data order, initialization and evaluation noise", minimum=0,
+                      maximum=MAX_SEED)
     verbose: int = field(0, "Keras verbosity of training (0 silent, 1 progress bar, 2 epochs)",
                          minimum=0, maximum=2)
 

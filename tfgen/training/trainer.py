@@ -27,7 +27,7 @@ from tfgen.models import build_model, get_model_class
 from tfgen.training.callbacks import Checkpointer, ImageGrids, NaNGuard, TrainingBudget
 from tfgen.training.checkpoints import CheckpointStore
 from tfgen.training.environment import make_strategy, precision_policy
-from tfgen.utils.config import CheckedConfig, field
+from tfgen.utils.config import MAX_BATCH_SIZE, MAX_SEED, CheckedConfig, field
 from tfgen.utils.records import write_json
 
 
@@ -50,7 +50,7 @@ class TrainConfig(CheckedConfig):
     data_dir: str = field("", "TFDS data directory (empty: TFDS' default)")
     batch_size: int = field(0, "global batch size, split across replicas (0: the model's "
                                "default: 64; a GAN's n_critic x 64, one generator iteration)",
-                            minimum=0, maximum=65536)
+                            minimum=0, maximum=MAX_BATCH_SIZE)
     train_steps: int = field(1000, "optimizer steps to train for in total", minimum=0)
     epochs: int = field(0, "if > 0, train for this many passes over the training split instead",
                         minimum=0)
@@ -60,7 +60,7 @@ class TrainConfig(CheckedConfig):
     learning_rate: float = field(0.0, "learning rate (0: the model's default, 1e-3 for the VAE)",
                                  minimum=0.0)
     seed: int = field(0, "seed of data order, binarization, model noise and initialization",
-                      minimum=0)
+                      minimum=0, maximum=MAX_SEED)
     output_dir: str = field("", "run directory (empty: runs/<run name>)")
     resume: bool = field(False, "continue from the newest checkpoint in output_dir")
     mixed_precision: str = field("off", "off | mixed_float16 | mixed_bfloat16")

@@ -14,6 +14,10 @@ from absl import flags
 #: ``field(..., minimum=ANY)``: a number field that takes every value (the sweep test in
 #: tests/utils/test_config_bounds.py asks every int/float field to declare its range).
 ANY = "any"
+#: Largest seed a command takes: seeds reach the SavedModel signatures as int32 scalars.
+MAX_SEED = 2**31 - 1
+#: Largest batch a command takes (global batch of training, evaluation batch).
+MAX_BATCH_SIZE = 65536
 
 
 def field(default: Any, help: str, *, minimum: Any = None,  # noqa: A002 - absl's name

@@ -23,7 +23,7 @@ import numpy as np
 from tfgen.evaluation.interface import LiveModel
 from tfgen.experiments.study import RunSpec, StudyConfig, TrainedRun, n_critic, runs_field
 from tfgen.training.measurements import Measurements, load_points
-from tfgen.utils.config import field
+from tfgen.utils.config import MAX_BATCH_SIZE, MAX_SEED, field
 
 MEASUREMENTS = "measurements.json"
 
@@ -55,7 +55,7 @@ class GanStudyConfig(StudyConfig):
     runs: tuple[str, ...] = runs_field()
     batch_size: int = field(64, "examples per critic minibatch (the thesis' m); a run's "
                                 "TrainConfig batch is m x n_critic", minimum=1,
-                            maximum=65536)
+                            maximum=MAX_BATCH_SIZE)
     losses: tuple[str, ...] = field((), "GAN objectives compared (see tfgen.losses)")
     critic_dim: int = field(0, "base width of the critic (0: the architecture's default)",
                             minimum=0)
@@ -117,7 +117,8 @@ def samples(model, num: int, seed: int, chunk: int = 1000) -> np.ndarray:
     drawn ``chunk`` at a time."""
     parts = []
     for start in range(0, num, chunk):
-        out = model.sample(min(chunk, num - start), seed * 100_003 + start // chunk)
+        out = model.sample(min(chunk, num - start),
+                           (seed * 100_003 + start // chunk) % MAX_SEED)
         parts.append(out["images"] if "images" in out else out["points"])
     return np.concatenate(parts)
 

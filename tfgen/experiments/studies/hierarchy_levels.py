@@ -37,7 +37,7 @@ from tfgen.experiments.study import (
     load_arrays,
     sized_config,
 )
-from tfgen.utils.config import field
+from tfgen.utils.config import MAX_SEED, field
 from tfgen.utils.images import image_grid, save_png
 
 LEVELS = ("top", "z1", "pixel")
@@ -107,7 +107,7 @@ def level_seeds(level: str, row: int, columns: int, seed: int) -> np.ndarray:
     fixed = np.array([1000 * seed + 3 * row + k for k in range(3)], np.int64)
     seeds = np.tile(fixed, (columns, 1))
     seeds[1:, LEVELS.index(level)] = 10 ** 6 + 1000 * seed + 100 * row + np.arange(1, columns)
-    return seeds.astype(np.int32)
+    return (seeds % MAX_SEED).astype(np.int32)
 
 
 def draw_levels(model, cfg: HierarchyLevelsConfig) -> dict[str, np.ndarray]:
@@ -151,7 +151,7 @@ def measure(run: RunSpec, trained: TrainedRun, cfg: HierarchyLevelsConfig) -> di
     reconstruct = tf.function(lambda x, s, level: model.reconstruct(x, s, level,
                                                                    sample_posterior=True),
                               reduce_retracing=True)
-    recon = {level: np.stack([reconstruct(images, tf.constant(cfg.seed * 100 + k), level)
+    recon = {level: np.stack([reconstruct(images, tf.constant((cfg.seed * 100 + k) % MAX_SEED), level)
                               .numpy() for k in range(cfg.reconstructions)], 1)
              for level in ("z2", "z1")}  # [N, k, H, W, C]
     grid = np.concatenate([images[:, None], recon["z2"], recon["z1"]], 1)
