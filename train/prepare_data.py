@@ -20,6 +20,8 @@ import sys
 
 from absl import app, flags
 
+from tfgen.utils.config import MAX_IMAGE_SIZE  # light: absl only, no TensorFlow
+
 FLAGS = flags.FLAGS
 
 
@@ -32,6 +34,7 @@ def define_flags(flag_values: flags.FlagValues = FLAGS) -> None:
                         "$TFGEN_DATA_DIR/<name>_<image_size>)", flag_values=flag_values)
     flags.DEFINE_integer("image_size", None, "side S of the stored S x S images (default: the "
                          "dataset's own size; required for folder: and lmdb:)", lower_bound=1,
+                         upper_bound=MAX_IMAGE_SIZE,
                          flag_values=flag_values)
     flags.DEFINE_integer("examples_per_shard", 10_000, "records per TFRecord shard",
                          lower_bound=1, flag_values=flag_values)

@@ -10,7 +10,7 @@ import sys
 
 import numpy as np
 import pytest
-from absl import app
+from absl import app, flags
 from PIL import Image
 
 import tfgen.data as data
@@ -183,6 +183,11 @@ def test_cli_is_strict(tmp_path, capsys):
     assert "--output is required" in capsys.readouterr().err
     assert prepare_data.run_in_process(["prepare_data.py", "--source=imagenet33"]) == 1
     assert "unknown dataset" in capsys.readouterr().err
+    with pytest.raises(flags.IllegalFlagValueError,
+                       match=r"--image_size=4096: .* range \[1, 1024\]"):
+        prepare_data.run_in_process(["prepare_data.py", f"--source=folder:{tmp_path}/pics",
+                                     "--image_size=4096", f"--output={tmp_path}/big"])
+    assert not (tmp_path / "big").exists()
     assert prepare_data.run_in_process(["prepare_data.py", f"--source=folder:{tmp_path}/pics",
                                         "--image_size=8", f"--output={tmp_path}/o"]) == 0
     printed = json.loads(capsys.readouterr().out)

@@ -59,7 +59,7 @@ def test_bad_image_size(kwargs):
 
 
 def test_huge_image_size_and_sequence_length_are_refused_before_any_data():
-    from tfgen.data.registry import MAX_IMAGE_SIZE, MAX_SEQUENCE_LENGTH
+    from tfgen.utils.config import MAX_IMAGE_SIZE, MAX_SEQUENCE_LENGTH
 
     assert data.get_spec("cifar10", image_size=MAX_IMAGE_SIZE).shape == (1024, 1024, 3)
     with pytest.raises(ValueError, match=r"image_size=1025 for 'cifar10' is over the largest "

@@ -22,6 +22,7 @@ from tfgen.data.sources.tfds_source import (TfdsConfig, TfdsSource, download_all
                                             download_and_prepare, how_to_prepare,
                                             prepared_builder)
 from tfgen.data.spec import IMAGE, POINTS, SPLITS, TEXT, DataNotFoundError, DatasetSpec
+from tfgen.utils.config import MAX_IMAGE_SIZE, MAX_SEQUENCE_LENGTH
 
 NPZ_PREFIX = "npz:"
 FOLDER_PREFIX = "folder:"
@@ -204,10 +205,6 @@ def _lookup(name: str) -> tuple[_Entry, str]:
                      f"'{text.TEXT_PREFIX}PATH' (text, one sentence per line)")
 
 
-#: The largest ``image_size`` (pixels per side) and text sequence length a dataset accepts: a
-#: single 64-image batch at 1024 x 1024 x 3 is already 200 MB of uint8 and 800 MB of float32.
-MAX_IMAGE_SIZE = 1024
-MAX_SEQUENCE_LENGTH = 4096
 
 
 def _spec(name: str, info: SourceInfo, image_size: int | None, binarize: bool) -> DatasetSpec:

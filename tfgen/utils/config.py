@@ -18,6 +18,10 @@ ANY = "any"
 MAX_SEED = 2**31 - 1
 #: Largest batch a command takes (global batch of training, evaluation batch).
 MAX_BATCH_SIZE = 65536
+#: The largest ``image_size`` (pixels per side) and text sequence length a dataset accepts: a
+#: single 64-image batch at 1024 x 1024 x 3 is already 200 MB of uint8 and 800 MB of float32.
+MAX_IMAGE_SIZE = 1024
+MAX_SEQUENCE_LENGTH = 4096
 
 
 def field(default: Any, help: str, *, minimum: Any = None,  # noqa: A002 - absl's name
