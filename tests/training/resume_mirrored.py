@@ -23,7 +23,7 @@ from tfgen.training import TrainConfig  # noqa: E402
 SMALL_VAE = {"latent_dim": 4, "filters": 4, "conv_layers": 2, "downsamples": 1}
 cfg = TrainConfig(dataset="binarized_fashion_mnist", batch_size=16, train_steps=6,
                   steps_per_epoch=3, checkpoint_every=3, eval_batches=2, sample_images=0,
-                  export=False, verbose=0, strategy="mirrored")
+                  export=False, verbose=0, strategy="mirrored", deterministic=True)
 straight, resumed, a_dir, b_dir = straight_and_resumed("vae", SMALL_VAE, cfg, sys.argv[1])
 model = build_model("vae", data.get_spec(cfg.dataset), **SMALL_VAE)
 model.build_for()

@@ -45,7 +45,7 @@ SMALL_GAN = {"generator": "toy_mlp", "critic": "toy_mlp", "generator_dim": 16,
 def config(**kw) -> TrainConfig:
     base = dict(dataset="binarized_fashion_mnist", batch_size=16, train_steps=6,
                 steps_per_epoch=3, checkpoint_every=3, eval_batches=2, sample_images=0,
-                export=False, verbose=0)
+                export=False, verbose=0, deterministic=True)
     base.update(kw)
     return TrainConfig(**base)
 

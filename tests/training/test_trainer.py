@@ -132,9 +132,33 @@ def test_mixed_precision_and_xla_train_and_keep_float32_outputs(tmp_path):
 
 def test_same_seed_reproduces_a_run_exactly(tmp_path):
     runs = [train("vae", SMALL_VAE, config(tmp_path, train_steps=5, steps_per_epoch=5,
-                                           sample_images=0, output_dir=str(tmp_path / name)))
+                                           sample_images=0, output_dir=str(tmp_path / name),
+                                           deterministic=True))
             for name in ("a", "b")]
     assert runs[0]["test"] == runs[1]["test"]
     other = train("vae", SMALL_VAE, config(tmp_path, train_steps=5, steps_per_epoch=5, seed=1,
-                                           sample_images=0, output_dir=str(tmp_path / "c")))
+                                           sample_images=0, output_dir=str(tmp_path / "c"),
+                                           deterministic=True))
     assert other["test"] != runs[0]["test"]
+
+
+def test_deterministic_ops_hold_during_training_only(tmp_path):
+    """--deterministic turns TensorFlow's op determinism on for the run and back off after it
+    (what the exact-resume tests rely on under load)."""
+    import keras
+    from tensorflow.python.framework import config as tf_config
+
+    seen = []
+
+    class Probe(keras.callbacks.Callback):
+        def on_train_batch_end(self, batch, logs=None):
+            seen.append(tf_config.is_op_determinism_enabled())
+
+    assert not tf_config.is_op_determinism_enabled()
+    for deterministic in (True, False):
+        train("vae", TINY_VAE, config(tmp_path, train_steps=1, steps_per_epoch=1, **QUIET,
+                                      deterministic=deterministic,
+                                      output_dir=str(tmp_path / str(deterministic))),
+              callbacks=(Probe(),))
+        assert seen[-1] is deterministic
+        assert not tf_config.is_op_determinism_enabled()

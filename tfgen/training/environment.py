@@ -7,6 +7,7 @@ from typing import Iterator
 
 import keras
 import tensorflow as tf
+from tensorflow.python.framework import config as tf_config
 
 PRECISIONS = ("off", "mixed_float16", "mixed_bfloat16")
 STRATEGIES = ("default", "mirrored", "multiworker", "tpu")
@@ -29,6 +30,24 @@ def precision_policy(policy: str) -> Iterator[None]:
         yield
     finally:
         keras.mixed_precision.set_global_policy(previous)
+
+
+@contextlib.contextmanager
+def op_determinism(enabled: bool) -> Iterator[None]:
+    """Within the block (``enabled``), TensorFlow's ops run deterministically
+    (``tf.config.experimental.enable_op_determinism``): kernels whose CPU or GPU implementation
+    may sum in a thread-dependent order take a deterministic one, so a rerun or a resumed run
+    gives the same bits even on a loaded machine (slower on GPU). The previous setting is
+    restored on exit (TensorFlow's public API can only turn it on, so the query and the reset
+    use its ``tensorflow.python.framework.config`` functions)."""
+    was = tf_config.is_op_determinism_enabled()
+    if enabled and not was:
+        tf.config.experimental.enable_op_determinism()
+    try:
+        yield
+    finally:
+        if enabled and not was:
+            tf_config.disable_op_determinism()
 
 
 def make_strategy(name: str, tpu_address: str = "") -> tf.distribute.Strategy:

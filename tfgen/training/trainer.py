@@ -26,7 +26,7 @@ from tfgen import data
 from tfgen.models import build_model, get_model_class
 from tfgen.training.callbacks import Checkpointer, ImageGrids, NaNGuard, TrainingBudget
 from tfgen.training.checkpoints import CheckpointStore
-from tfgen.training.environment import make_strategy, precision_policy
+from tfgen.training.environment import make_strategy, op_determinism, precision_policy
 from tfgen.utils.config import MAX_BATCH_SIZE, MAX_SEED, CheckedConfig, field
 from tfgen.utils.records import write_json
 
@@ -64,6 +64,9 @@ class TrainConfig(CheckedConfig):
     output_dir: str = field("", "run directory (empty: runs/<run name>)")
     resume: bool = field(False, "continue from the newest checkpoint in output_dir")
     mixed_precision: str = field("off", "off | mixed_float16 | mixed_bfloat16")
+    deterministic: bool = field(False, "deterministic TensorFlow ops "
+                                       "(enable_op_determinism): a rerun or resume with the "
+                                       "same seed gives the same bits on any load; slower on GPU")
     strategy: str = field("default", "default | mirrored | multiworker | tpu")
     tpu: str = field("", "TPU address for --strategy=tpu (empty: local/Colab TPU)")
     jit_compile: bool = field(False, "compile the train step with XLA")
@@ -144,7 +147,7 @@ def train(model_name: str, model_config: dict[str, Any], cfg: TrainConfig,
     """
     cfg = resolve_batch_size(model_name, model_config, cfg)
     keras.utils.set_random_seed(cfg.seed)  # weight init and tf.data's global seed
-    with precision_policy(cfg.mixed_precision):
+    with precision_policy(cfg.mixed_precision), op_determinism(cfg.deterministic):
         return _train(model_name, model_config, cfg, run_name, tuple(callbacks))
 
 
