@@ -40,6 +40,7 @@ def atomic_write(path: str, write) -> None:
     try:
         with os.fdopen(fd, "wb") as f:
             write(f)
+        os.chmod(tmp, 0o644)  # mkstemp's 0600 would make results unreadable to others
         os.replace(tmp, path)
     except BaseException:
         if os.path.exists(tmp):
