@@ -432,6 +432,23 @@ def test_importance_samples_out_of_range_are_named_errors(registered):
 
 
 @pytest.mark.parametrize("name", model_names())
+def test_non_finite_float_inputs_are_named_errors(registered, name):
+    """A NaN or Inf latent (``decode``) is refused, not decoded to a plausible image."""
+    _, loaded = registered[name]
+    floats = [(method, spec) for method in loaded.methods
+              for spec in loaded.input_specs(method).values() if spec.dtype.is_floating]
+    if not floats:
+        pytest.skip(f"{name}'s signatures take no float input")
+    for method, spec in floats:
+        for bad in (np.nan, np.inf):
+            inputs = _example_inputs(loaded.input_specs(method).values())
+            inputs[spec.name] = np.full_like(inputs[spec.name], bad)
+            with pytest.raises(tf.errors.InvalidArgumentError,
+                               match=rf"{method} expects {spec.name} float32 .* of finite values"):
+                _raw_call(loaded, method, inputs)
+
+
+@pytest.mark.parametrize("name", model_names())
 def test_a_wrong_image_size_names_the_expected_spec(registered, name):
     _, loaded = registered[name]
     method = "log_prob" if "log_prob" in loaded.methods else "critic"

@@ -28,7 +28,8 @@ have ``images``; the data kind comes from the model (the dataset spec's), never 
 
 Every input is checked at run time with ``tf.ensure_shape``: a loaded signature does not check
 shapes itself, so without it an image of the wrong size could flow through a shape-agnostic graph
-and return a wrong answer instead of an error.
+and return a wrong answer instead of an error. Float inputs (``z``, ``points``) must be finite:
+a NaN latent would otherwise decode to a plausible-looking image.
 
 The export also writes ``assets.extra/tf_serving_warmup_requests`` (one ``PredictRequest`` per
 signature that TF Serving replays before serving a version; :mod:`tfgen.export.warmup`; skipped
@@ -95,8 +96,9 @@ def _spec_text(spec: tf.TensorSpec) -> str:
 
 def _checked(fn: Callable, specs: tuple[tf.TensorSpec, ...], method: str) -> Callable:
     """Wrap ``fn`` so every input's shape is checked at run time (signatures check only the
-    rank): a mismatch fails with a message that names the expected spec, e.g. ``log_prob
-    expects images uint8 [None, 28, 28, 1]; got shape [2 5 4 1]``."""
+    rank) and float inputs are checked to be finite: a mismatch fails with a message that names
+    the expected spec, e.g. ``log_prob expects images uint8 [None, 28, 28, 1]; got shape
+    [2 5 4 1]``."""
     def wrapper(*args):
         checked_args = []
         for value, spec in zip(args, specs):
@@ -108,6 +110,9 @@ def _checked(fn: Callable, specs: tuple[tf.TensorSpec, ...], method: str) -> Cal
                                                  shape], summarize=8)
                 with tf.control_dependencies([check]):
                     value = tf.identity(value)
+            if spec.dtype.is_floating:  # a NaN z or point would give a plausible-looking answer
+                value = tf.debugging.assert_all_finite(
+                    value, f"{method} expects {_spec_text(spec)} of finite values; got NaN or Inf")
             checked_args.append(tf.ensure_shape(value, spec.shape))
         return fn(*checked_args)
     return wrapper
