@@ -136,6 +136,7 @@ def test_help_shows_the_chosen_models_defaults(args, expected):
     (("--model=vae", "--batch_size=100000"), "(--batch_size) must be in [0, 65536]; got 100000"),
     (("--model=vae", "--sample_images=5000"), "(--sample_images) must be in [0, 1024]; got 5000"),
     (("--model=vae", "--seed=2147483648"), "(--seed) must be in [0, 2147483647]; got 2147483648"),
+    (("--model=vae", "--export_name=../etc"), "(--export_name) must be a plain directory name"),
     (("--model=vae", "--perturb_probability=1.5"), "(--perturb_probability) must be in [0.0, 1.0]; got 1.5"),
 ])
 def test_bad_names_and_values_are_clear_errors(tmp_path, capsys, args, message):

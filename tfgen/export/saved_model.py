@@ -57,6 +57,7 @@ import tensorflow as tf
 import tfgen
 from tfgen.export import warmup
 from tfgen.models.signatures import Signature, SignatureTable
+from tfgen.utils.paths import check_plain_name
 from tfgen.utils.records import to_json
 
 log = logging.getLogger(__name__)
@@ -218,8 +219,7 @@ def export_model(model: keras.Model, *, root: str = "saved_models", name: str,
       FileExistsError: ``version`` was given and that directory already exists.
       ValueError, TypeError: the model breaks the serving protocol (the message says how).
     """
-    if not name or os.sep in name or name.startswith(".") or name != name.strip():
-        raise ValueError(f"name must be a plain directory name; got {name!r}")
+    check_plain_name(name, "name")
     if version is not None and (isinstance(version, bool) or not isinstance(version, int)
                                 or version < 0):
         raise ValueError(f"version must be a non-negative int or None; got {version!r}")

@@ -28,6 +28,7 @@ from tfgen.training.callbacks import Checkpointer, ImageGrids, NaNGuard, Trainin
 from tfgen.training.checkpoints import CheckpointStore
 from tfgen.training.environment import make_strategy, op_determinism, precision_policy
 from tfgen.utils.config import MAX_BATCH_SIZE, MAX_SEED, CheckedConfig, field
+from tfgen.utils.paths import check_plain_name
 from tfgen.utils.records import write_json
 
 
@@ -87,6 +88,8 @@ class TrainConfig(CheckedConfig):
         if self.train_steps == 0 and self.epochs == 0:
             raise ValueError("train_steps and epochs are both 0: nothing to train (set "
                              "--train_steps or --epochs)")
+        if self.export_name:  # checked before training, not after it at export time
+            check_plain_name(self.export_name, "TrainConfig.export_name (--export_name)")
 
 
 class TrainingDivergedError(FloatingPointError):
