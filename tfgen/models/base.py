@@ -14,6 +14,7 @@ replicas matches one step on one device exactly.
 from __future__ import annotations
 
 import abc
+import dataclasses
 from typing import Any
 
 import keras
@@ -21,6 +22,7 @@ import tensorflow as tf
 
 from tfgen.data.spec import IMAGE, check_kind
 from tfgen.models.signatures import SignatureTable, verb_signatures
+from tfgen.utils.config import CheckedConfig, field
 
 _TRAIN_SALT = 0
 _TEST_SALT = 1
@@ -33,6 +35,21 @@ def replica_info() -> tuple[int, tf.Tensor]:
         return tf.distribute.get_strategy().num_replicas_in_sync, tf.constant(0, tf.int32)
     replica_id = tf.cast(ctx.replica_id_in_sync_group, tf.int32)
     return ctx.num_replicas_in_sync, replica_id
+
+
+@dataclasses.dataclass
+class LatentLikelihoodConfig(CheckedConfig):
+    """Config fields that every latent-variable model shares (VAE, IAF-VAE, PixelVAE,
+    hierarchical PixelVAE): the pixel likelihood and the importance-weighted ``log_prob``."""
+
+    likelihood: str = field("auto", "bernoulli | categorical | logistic | auto (from the data: "
+                                    "bernoulli when binarized, else the model's 8-bit default)")
+    mixture_components: int = field(5, "logistic mixture components (likelihood=logistic)",
+                                    minimum=1)
+    log_prob_samples: int = field(128, "importance samples K behind the log_prob verb / signature",
+                                  minimum=1)
+    iw_chunk_elements: int = field(1 << 24, "max float32 activations per importance chunk",
+                                   minimum=1)
 
 
 def seed_pair(seed: Any, salt: Any = 0) -> tf.Tensor:

@@ -29,13 +29,14 @@ from tfgen.data.spec import IMAGE
 from tfgen.distributions import DiagonalGaussian, get_likelihood
 from tfgen.evaluation.likelihood import importance_weighted_bound
 from tfgen.layers import GatedResidualPixelCNN
-from tfgen.models.base import GenerativeModel, global_batch_normal, seed_pair
+from tfgen.models.base import (GenerativeModel, LatentLikelihoodConfig, global_batch_normal,
+                               seed_pair)
 from tfgen.models.pixelvae import SAMPLERS
 from tfgen.models.signatures import (Signature, SignatureTable, checked, data_out, data_spec,
                                      scalar, unless_empty, verb_signatures)
 from tfgen.nets.hierarchical_pixelvae import (BottomDecoder, BottomEncoder, TopDecoder,
                                               TopEncoder, level_sizes)
-from tfgen.utils.config import CheckedConfig, field
+from tfgen.utils.config import field
 from tfgen.utils.registry import check_name, lookup
 
 tfd = tfp.distributions
@@ -48,7 +49,7 @@ FACTORIZED_BOUND = 10.0
 
 
 @dataclasses.dataclass
-class HierarchicalPixelVAEConfig(CheckedConfig):
+class HierarchicalPixelVAEConfig(LatentLikelihoodConfig):
     """Hyperparameters of :class:`HierarchicalPixelVAE` (each is also a ``train/run.py`` flag).
 
     Defaults are a CPU-sized version of the original code's ``32px_small`` setting; the thesis
@@ -82,9 +83,6 @@ class HierarchicalPixelVAEConfig(CheckedConfig):
                                        "conv head on each decoder's map, no masked layers)")
     batch_norm: bool = field(True, "batch norm in the (unmasked) residual blocks (thesis: on)")
     weight_norm: bool = field(True, "weight normalization of masked convolutions (thesis: on)")
-    likelihood: str = field("auto", "categorical | logistic | bernoulli | auto (from the data)")
-    mixture_components: int = field(5, "logistic mixture components (likelihood=logistic)",
-                                    minimum=1)
     kl1_warmup_steps: int = field(0, "z1's KL weight rises linearly to 1 over these steps "
                                      "(original ALPHA1_ITERS: 2000; 64px_big: 1000)", minimum=0)
     kl2_warmup_steps: int = field(0, "z2's KL weight: this linear ramp times z1's weight "
@@ -93,10 +91,6 @@ class HierarchicalPixelVAEConfig(CheckedConfig):
                                    "this many steps (original LR_DECAY_AFTER: 180000)", minimum=0)
     lr_decay_factor: float = field(0.1, "the staircase learning-rate decay factor",
                                    minimum=0.0, maximum=1.0)
-    log_prob_samples: int = field(128, "importance samples K behind the log_prob verb / signature",
-                                  minimum=1)
-    iw_chunk_elements: int = field(1 << 24, "max float32 activations per importance chunk",
-                                   minimum=1)
 
 
 def level_seed(seed: tf.Tensor, level: int) -> tf.Tensor:

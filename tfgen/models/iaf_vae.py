@@ -47,10 +47,10 @@ from tfgen.data.spec import IMAGE
 from tfgen.distributions.iaf import forward_and_log_det, iaf_flow
 from tfgen.distributions.latent import stddev_from_raw
 from tfgen.layers.autoregressive import AutoregressiveConvNet
-from tfgen.models.base import seed_pair
+from tfgen.models.base import LatentLikelihoodConfig, seed_pair
 from tfgen.models.vae import VAE
 from tfgen.nets.resnet_vae import ResNetDecoder, ResNetEncoder, latent_map_shape
-from tfgen.utils.config import CheckedConfig, field
+from tfgen.utils.config import field
 
 tfd = tfp.distributions
 
@@ -58,7 +58,7 @@ _ENCODE_SALT = 5
 
 
 @dataclasses.dataclass
-class IAFVAEConfig(CheckedConfig):
+class IAFVAEConfig(LatentLikelihoodConfig):
     """Hyperparameters of :class:`IAFVAE` (each is also a ``train/run.py`` flag). Defaults are
     CPU-sized; openai/iaf's CIFAR-10 values are in the help texts (experiment
     ``iaf_vae_cifar10``)."""
@@ -80,18 +80,10 @@ class IAFVAEConfig(CheckedConfig):
                              minimum=1)
     flow_kernel_size: int = field(3, "odd kernel of the masked convolutions (1: autoregressive "
                                      "over channels only)", minimum=1)
-    likelihood: str = field("auto", "bernoulli | categorical | logistic | auto (from the data: "
-                                    "logistic for 8-bit, bernoulli for binarized)")
-    mixture_components: int = field(5, "logistic mixture components (likelihood=logistic)",
-                                    minimum=1)
     kl_warmup_steps: int = field(0, "KL weight rises linearly from 0 to 1 over these steps",
                                  minimum=0)
-    log_prob_samples: int = field(128, "importance samples K behind the log_prob verb / signature",
-                                  minimum=1)
     encode_samples: int = field(32, "posterior draws behind encode's mean/stddev (flow_steps "
                                     "> 0)", minimum=2)
-    iw_chunk_elements: int = field(1 << 24, "max float32 activations per importance chunk",
-                                   minimum=1)
 
     def __post_init__(self):
         super().__post_init__()

@@ -25,11 +25,11 @@ import keras
 import tensorflow as tf
 
 from tfgen.data.spec import IMAGE
-from tfgen.models.base import seed_pair
+from tfgen.models.base import LatentLikelihoodConfig, seed_pair
 from tfgen.models.vae import VAE
 from tfgen.nets.pixelvae import DECODERS, UPSAMPLE, PixelVAEDecoder, PixelVAEEncoder
 from tfgen.sampling import cached_sample_network, naive_sample_network
-from tfgen.utils.config import CheckedConfig, field
+from tfgen.utils.config import field
 from tfgen.utils.registry import check_name, lookup
 
 
@@ -37,7 +37,7 @@ SAMPLERS = {"cached": cached_sample_network, "naive": naive_sample_network}
 
 
 @dataclasses.dataclass
-class PixelVAEConfig(CheckedConfig):
+class PixelVAEConfig(LatentLikelihoodConfig):
     """Hyperparameters of :class:`PixelVAE` (each is also a ``train/run.py`` flag).
 
     Defaults follow the thesis' MNIST model (Appendix A.0.5 and the original code) except
@@ -59,15 +59,8 @@ class PixelVAEConfig(CheckedConfig):
                                      "32)", minimum=1)
     first_kernel_size: int = field(7, "kernel of the first gated layer (thesis: 7)", minimum=1)
     kernel_size: int = field(5, "kernel of the other gated layers (thesis: 5)", minimum=1)
-    likelihood: str = field("auto", "bernoulli | categorical | logistic | auto (from the data)")
-    mixture_components: int = field(5, "logistic mixture components (likelihood=logistic)",
-                                    minimum=1)
     kl_warmup_steps: int = field(0, "KL weight rises linearly from 0 to 1 over these steps "
                                     "(original code: 10000)", minimum=0)
-    log_prob_samples: int = field(128, "importance samples K behind the log_prob verb / signature",
-                                  minimum=1)
-    iw_chunk_elements: int = field(1 << 24, "max float32 activations per importance chunk",
-                                   minimum=1)
 
 
 @keras.saving.register_keras_serializable(package="tfgen")

@@ -19,16 +19,17 @@ import tensorflow_probability as tfp
 from tfgen.distributions import get_likelihood
 from tfgen.evaluation.likelihood import importance_weighted_bound
 from tfgen.data.spec import IMAGE
-from tfgen.models.base import GenerativeModel, global_batch_normal, seed_pair
+from tfgen.models.base import (GenerativeModel, LatentLikelihoodConfig, global_batch_normal,
+                               seed_pair)
 from tfgen.models.signatures import SignatureTable, verb_signatures
 from tfgen.nets import ConvDecoder, ConvEncoder
-from tfgen.utils.config import CheckedConfig, field
+from tfgen.utils.config import field
 
 tfd = tfp.distributions
 
 
 @dataclasses.dataclass
-class VAEConfig(CheckedConfig):
+class VAEConfig(LatentLikelihoodConfig):
     """Hyperparameters of :class:`VAE` (each is also a ``train/run.py`` flag)."""
 
     latent_dim: int = field(32, "dimensionality of z", minimum=1)
@@ -37,16 +38,8 @@ class VAEConfig(CheckedConfig):
                              minimum=1)
     downsamples: int = field(2, "stride-2 layers in the encoder (mirrored in the decoder)",
                              minimum=0)
-    likelihood: str = field("auto", "bernoulli | categorical | logistic | auto (from the data)")
-    mixture_components: int = field(5, "logistic mixture components (likelihood=logistic)",
-                                    minimum=1)
     kl_warmup_steps: int = field(0, "KL weight rises linearly from 0 to 1 over these steps",
                                  minimum=0)
-    log_prob_samples: int = field(128, "importance samples K behind the log_prob verb / signature",
-                                  minimum=1)
-    iw_chunk_elements: int = field(1 << 24, "max float32 likelihood parameters per importance "
-                                            "chunk",
-                                   minimum=1)
 
 
 @keras.saving.register_keras_serializable(package="tfgen")
