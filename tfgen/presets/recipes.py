@@ -46,22 +46,22 @@ _RECIPES = (
         "gated PixelCNN layer, 64-d z, 32 filters) on dynamically binarized Fashion-MNIST.",
         model="pixelvae", dataset="binarized_fashion_mnist",
         model_config={"latent_dim": 64, "ar_layers": 2, "decoder": "upsample",
-                      "kl_warmup_steps": 100},
-        train_config={"train_steps": 250, "batch_size": 64, "learning_rate": 1e-3}),
+                      "kl_warmup_steps": 50},
+        train_config={"train_steps": 150, "batch_size": 64, "learning_rate": 1e-3}),
     Recipe(
         "gated_pixelcnn_fashion_mnist",
         "Gated PixelCNN (a 7x7 gated block, 5 gated 5x5 blocks, 32 filters, two gated 1x1 "
         "layers) on dynamically binarized Fashion-MNIST; exact NLL.",
         model="gated_pixelcnn", dataset="binarized_fashion_mnist",
         model_config={"ar_layers": 6, "filters": 32, "kernel_size": 5},
-        train_config={"train_steps": 250, "batch_size": 64, "learning_rate": 1e-3}),
+        train_config={"train_steps": 150, "batch_size": 64, "learning_rate": 1e-3}),
     Recipe(
         "vae_fashion_mnist",
         "Convolutional VAE (8+8 3x3 conv layers, 16 filters doubling per downsample, 32-d z) on "
         "dynamically binarized Fashion-MNIST.",
         model="vae", dataset="binarized_fashion_mnist",
         model_config={"latent_dim": 32, "filters": 16},
-        train_config={"train_steps": 500, "batch_size": 64, "learning_rate": 1e-3}),
+        train_config={"train_steps": 300, "batch_size": 64, "learning_rate": 1e-3}),
     Recipe(
         "wgan_gp_fashion_mnist",
         "WGAN-GP (lambda=10, n_critic=5, Adam(2e-4, 0, 0.9)) with 28x28 DCGAN generator "
@@ -69,7 +69,7 @@ _RECIPES = (
         model="gan", dataset="fashion_mnist",
         model_config={"loss": "wgan-gp", "generator": "dcgan", "critic": "dcgan",
                       "latent_dim": 128, "generator_dim": 32, "critic_dim": 32},
-        train_config={"train_steps": 150, "batch_size": 5 * 64, "learning_rate": 2e-4}),
+        train_config={"train_steps": 100, "batch_size": 5 * 64, "learning_rate": 2e-4}),
 )
 RECIPES: dict[str, Recipe] = {r.name: r for r in _RECIPES}
 
