@@ -116,6 +116,7 @@ def build(recipe: Recipe, root: str, log=print) -> dict[str, Any]:
         eval_seconds = time.monotonic() - began_eval
         samples = model.sample(measure.GRID_SAMPLES, 0).numpy()
         save_png(os.path.join(out, manifest.SAMPLES), image_grid(samples, pad_value=128))
+        os.chmod(os.path.join(out, manifest.SAMPLES), 0o644)  # save_png's temp file is 0600
 
         cls = type(model)
         config = {
