@@ -9,3 +9,13 @@ Conventions used across the library:
 """
 
 __version__ = "0.1.0"
+
+
+def __getattr__(name: str):
+    """``tfgen.presets`` on first use (importing it pulls in TensorFlow only when a preset is
+    loaded), so ``import tfgen; tfgen.presets.load(...)`` works."""
+    if name == "presets":
+        import importlib
+
+        return importlib.import_module("tfgen.presets")
+    raise AttributeError(f"module 'tfgen' has no attribute {name!r}")

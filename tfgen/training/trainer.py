@@ -133,7 +133,8 @@ def resolve_batch_size(model_name: str, model_config: dict[str, Any],
 
 def train(model_name: str, model_config: dict[str, Any], cfg: TrainConfig,
           run_name: str | None = None,
-          callbacks: Sequence[keras.callbacks.Callback] = ()) -> dict[str, Any]:
+          callbacks: Sequence[keras.callbacks.Callback] = (),
+          initial_weights: str | None = None) -> dict[str, Any]:
     """Train ``model_name`` with ``model_config`` overrides under ``cfg``.
 
     ``callbacks`` (e.g. :class:`tfgen.training.measurements.Measurements`, a study measuring
@@ -143,6 +144,10 @@ def train(model_name: str, model_config: dict[str, Any], cfg: TrainConfig,
     attribute gets a function ``not_charged(seconds)`` that keeps time it spends (measuring)
     off the ``max_train_seconds`` budget.
 
+    ``initial_weights``: a ``.weights.h5`` file of the same model and config (e.g. a preset's,
+    :mod:`tfgen.presets`) loaded before training starts (fine-tuning; the optimizer starts
+    fresh). A resumed run's checkpoint takes precedence over it.
+
     Returns a dict with ``output_dir``, ``step`` (optimizer steps in total), ``steps_this_run``,
     ``train_seconds`` (wall-clock time inside ``fit``), ``history`` (Keras logs per epoch),
     ``test`` (metrics on ``eval_batches`` test batches, nats) and ``export_path`` (or None).
@@ -151,11 +156,12 @@ def train(model_name: str, model_config: dict[str, Any], cfg: TrainConfig,
     cfg = resolve_batch_size(model_name, model_config, cfg)
     keras.utils.set_random_seed(cfg.seed)  # weight init and tf.data's global seed
     with precision_policy(cfg.mixed_precision), op_determinism(cfg.deterministic):
-        return _train(model_name, model_config, cfg, run_name, tuple(callbacks))
+        return _train(model_name, model_config, cfg, run_name, tuple(callbacks), initial_weights)
 
 
 def _train(model_name: str, model_config: dict[str, Any], cfg: TrainConfig,
-           run_name: str | None, extra_callbacks: tuple) -> dict[str, Any]:
+           run_name: str | None, extra_callbacks: tuple,
+           initial_weights: str | None = None) -> dict[str, Any]:
     run_name = run_name or f"{model_name}_{cfg.dataset.replace(':', '_').replace('/', '_')}"
     output_dir = cfg.output_dir or os.path.join("runs", run_name)
     strategy = make_strategy(cfg.strategy, cfg.tpu)
@@ -173,6 +179,8 @@ def _train(model_name: str, model_config: dict[str, Any], cfg: TrainConfig,
     store = CheckpointStore(os.path.join(output_dir, "checkpoints"), cfg.keep_checkpoints)
     record = {"model": model_name, "model_config": dict(model_config), "dataset": cfg.dataset,
               "train_config": dataclasses.asdict(cfg), "spec": dataclasses.asdict(spec)}
+    if initial_weights:
+        record["initial_weights"] = initial_weights
     config_path = os.path.join(output_dir, "run_config.json")
     _check_resume_config(config_path, record, cfg.resume, bool(store.steps()))
     os.makedirs(output_dir, exist_ok=True)
@@ -181,6 +189,8 @@ def _train(model_name: str, model_config: dict[str, Any], cfg: TrainConfig,
     with strategy.scope():
         model = build_model(model_name, spec, seed=cfg.seed, **model_config)
         model.build_for()
+        if initial_weights:
+            model.load_weights(initial_weights)
         model.compile_for_training(cfg.learning_rate, cfg.jit_compile)
     start = store.restore(model) if cfg.resume else 0
 
