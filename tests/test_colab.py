@@ -32,8 +32,10 @@ def _wgan_gp(ns):
 def _ood(ns):
     assert ns["out_images"].shape == (ns["N"], 28, 28, 1)
     assert {"nll", "typicality", "complexity_png"} <= set(ns["scores"])
-    # grey photo crops are far from Fashion-MNIST: the preset's raw likelihood separates them
-    assert ns["result"]["scorers"]["nll"]["auroc"] > 0.8
+    # what the notebook's text says: raw likelihood separates the photo crops only weakly, the
+    # input-complexity correction clearly (measured: AUROC 63% vs 99.8%)
+    auroc = {name: m["auroc"] for name, m in ns["result"]["scorers"].items()}
+    assert auroc["complexity_webp"] > 0.95 and auroc["complexity_webp"] > auroc["nll"] + 0.1
 
 
 def _hierarchical_pixelvae(ns):
