@@ -7,6 +7,12 @@ guard, TensorBoard scalars and image grids, a final test evaluation and the expo
 Outputs under ``output_dir``: ``run_config.json``, ``checkpoints/``, ``tensorboard/``,
 ``images/*.png`` (decoded ``*.txt`` samples for text) and ``metrics.json``; the SavedModel goes
 to ``export_root/export_name/<version>``.
+
+Under ``--strategy=multiworker`` every worker runs :func:`train`; only the chief (worker 0)
+writes ``output_dir`` and the export. The other workers write theirs to a temporary directory
+that is deleted at the end (TF's multi-worker rule: every worker saves, only the chief's copy
+is kept), and every worker restores ``--resume`` from the chief's checkpoints, so
+``output_dir`` must be on storage all workers read (a shared file system, GCS).
 """
 
 from __future__ import annotations
@@ -15,6 +21,8 @@ import dataclasses
 import json
 import math
 import os
+import shutil
+import tempfile
 import time
 from collections.abc import Sequence
 from typing import Any
@@ -121,6 +129,35 @@ def _check_resume_config(path: str, record: dict, resume: bool, has_checkpoints:
                                          diff.items()))
 
 
+def _keras_multiworker_fixes(model: keras.Model, strategy: tf.distribute.Strategy) -> None:
+    """Work around two failures of Keras 3.15's ``fit``/``evaluate`` across several workers
+    (MultiWorkerMirroredStrategy with 2+ workers; one worker and the other strategies are left
+    alone):
+
+    - they begin by all-reducing one input batch to learn its shapes
+      (``Trainer._maybe_symbolic_build``), which fails on an ``(images, labels)`` batch
+      ("Attempt to convert a value (PerReplica ...) to a Tensor"). The trainer builds the model
+      and its optimizers before ``fit`` (``build_for``, ``compile_for_training``), so that
+      symbolic build has nothing left to do: it is skipped.
+    - they average each step's logs across replicas with ``strategy.reduce("MEAN", v, axis=0)``,
+      which fails on the scalar metric results every ``train_step``/``test_step`` returns
+      ("Invalid reduction dimension 0 for input with 0 dimensions"). The steps' logs are given
+      shape ``[1]``, so that reduce yields the same scalar mean as on one machine.
+    """
+    if not (isinstance(strategy, tf.distribute.MultiWorkerMirroredStrategy)
+            and strategy.extended._num_workers > 1):
+        return
+    unbuilt = [layer.name for layer in model._flatten_layers() if not layer.built]
+    if unbuilt:
+        raise ValueError(f"{type(model).__name__} has unbuilt layers {unbuilt} after build_for()")
+    model._maybe_symbolic_build = lambda iterator=None, data_batch=None: None
+
+    def rank_one(step):
+        return lambda data: {k: tf.reshape(v, [1]) for k, v in step(data).items()}
+
+    model.train_step, model.test_step = rank_one(model.train_step), rank_one(model.test_step)
+
+
 def resolve_batch_size(model_name: str, model_config: dict[str, Any],
                        cfg: TrainConfig) -> TrainConfig:
     """``cfg`` with ``batch_size`` 0 replaced by the model's default for ``model_config``."""
@@ -155,16 +192,28 @@ def train(model_name: str, model_config: dict[str, Any], cfg: TrainConfig,
     """
     cfg = resolve_batch_size(model_name, model_config, cfg)
     keras.utils.set_random_seed(cfg.seed)  # weight init and tf.data's global seed
-    with precision_policy(cfg.mixed_precision), op_determinism(cfg.deterministic):
-        return _train(model_name, model_config, cfg, run_name, tuple(callbacks), initial_weights)
-
-
-def _train(model_name: str, model_config: dict[str, Any], cfg: TrainConfig,
-           run_name: str | None, extra_callbacks: tuple,
-           initial_weights: str | None = None) -> dict[str, Any]:
     run_name = run_name or f"{model_name}_{cfg.dataset.replace(':', '_').replace('/', '_')}"
     output_dir = cfg.output_dir or os.path.join("runs", run_name)
     strategy = make_strategy(cfg.strategy, cfg.tpu)
+    # Only the chief writes output_dir and the export; another worker writes to a temporary
+    # directory, deleted at the end.
+    chief = strategy.extended.should_checkpoint
+    write_dir = output_dir if chief else tempfile.mkdtemp(prefix="tfgen-worker-")
+    try:
+        with precision_policy(cfg.mixed_precision), op_determinism(cfg.deterministic):
+            return _train(model_name, model_config, cfg, run_name, tuple(callbacks), strategy,
+                          output_dir, write_dir, initial_weights)
+    finally:
+        if not chief:
+            shutil.rmtree(write_dir, ignore_errors=True)
+
+
+def _train(model_name: str, model_config: dict[str, Any], cfg: TrainConfig,
+           run_name: str, extra_callbacks: tuple, strategy: tf.distribute.Strategy,
+           output_dir: str, write_dir: str, initial_weights: str | None) -> dict[str, Any]:
+    """The run; ``output_dir`` is read (resume), ``write_dir`` written (``output_dir`` itself
+    on the chief, a temporary directory on another worker)."""
+    chief = write_dir == output_dir
     if cfg.batch_size % strategy.num_replicas_in_sync:
         raise ValueError(f"batch_size {cfg.batch_size} is not divisible by the "
                          f"{strategy.num_replicas_in_sync} replicas of --strategy={cfg.strategy}")
@@ -183,8 +232,8 @@ def _train(model_name: str, model_config: dict[str, Any], cfg: TrainConfig,
         record["initial_weights"] = initial_weights
     config_path = os.path.join(output_dir, "run_config.json")
     _check_resume_config(config_path, record, cfg.resume, bool(store.steps()))
-    os.makedirs(output_dir, exist_ok=True)
-    write_json(config_path, record)
+    os.makedirs(write_dir, exist_ok=True)
+    write_json(os.path.join(write_dir, "run_config.json"), record)
 
     with strategy.scope():
         model = build_model(model_name, spec, seed=cfg.seed, **model_config)
@@ -192,6 +241,7 @@ def _train(model_name: str, model_config: dict[str, Any], cfg: TrainConfig,
         if initial_weights:
             model.load_weights(initial_weights)
         model.compile_for_training(cfg.learning_rate, cfg.jit_compile)
+    _keras_multiworker_fixes(model, strategy)
     start = store.restore(model) if cfg.resume else 0
 
     total = cfg.train_steps
@@ -221,10 +271,12 @@ def _train(model_name: str, model_config: dict[str, Any], cfg: TrainConfig,
             callback.not_charged = not_charged
     callbacks = [
         budget, guard, *extra_callbacks,
-        Checkpointer(store, cfg.checkpoint_every, guard),
-        keras.callbacks.TensorBoard(os.path.join(output_dir, "tensorboard")),
-        ImageGrids(os.path.join(output_dir, "images"),
-                   os.path.join(output_dir, "tensorboard", "images"),
+        Checkpointer(store if chief else CheckpointStore(os.path.join(write_dir, "checkpoints"),
+                                                         cfg.keep_checkpoints),
+                     cfg.checkpoint_every, guard),
+        keras.callbacks.TensorBoard(os.path.join(write_dir, "tensorboard")),
+        ImageGrids(os.path.join(write_dir, "images"),
+                   os.path.join(write_dir, "tensorboard", "images"),
                    num_samples=cfg.sample_images, seed=cfg.seed, reference_images=reference,
                    vocabulary=spec.vocabulary),
     ]
@@ -249,13 +301,16 @@ def _train(model_name: str, model_config: dict[str, Any], cfg: TrainConfig,
     export_path = None
     if cfg.export:
         from tfgen.export import export_model
-        export_path = export_model(model, root=cfg.export_root, name=cfg.export_name or run_name,
+        export_path = export_model(model, root=cfg.export_root if chief else
+                                   os.path.join(write_dir, "export"),
+                                   name=cfg.export_name or run_name,
                                    extra_assets={"step": step, "dataset": cfg.dataset,
                                                  "run_config": record})
+        export_path = export_path if chief else None  # deleted with write_dir
     result = {"output_dir": output_dir, "step": step, "steps_this_run": step - start,
               "train_seconds": train_seconds, "history": history, "test": test,
               "export_path": export_path}
-    write_json(os.path.join(output_dir, "metrics.json"), result)
+    write_json(os.path.join(write_dir, "metrics.json"), result)
     return result
 
 
