@@ -116,6 +116,15 @@ def test_nan_loss_stops_training_and_keeps_the_last_good_checkpoint(tmp_path, mo
     assert all(np.all(np.isfinite(w)) for w in model.get_weights())
 
 
+def test_divergence_before_the_first_checkpoint_says_none_was_written(tmp_path, monkeypatch):
+    monkeypatch.setitem(registry.MODELS, "diverging_vae", _DivergingVAE)
+    with pytest.raises(TrainingDivergedError,
+                       match=r"nan at step 16.*No checkpoint was written yet.*without --resume"):
+        train("diverging_vae", SMALL_VAE, config(tmp_path, train_steps=40, checkpoint_every=30,
+                                                 **QUIET))
+    assert CheckpointStore(str(tmp_path / "run" / "checkpoints")).steps() == []
+
+
 @pytest.mark.slow
 def test_mixed_precision_and_xla_train_and_keep_float32_outputs(tmp_path):
     import keras
