@@ -65,7 +65,7 @@ def test_every_expected_preset_is_registered_and_committed_small():
     for name in names():
         directory = open_preset(name).directory
         total += sum(os.path.getsize(os.path.join(directory, f)) for f in os.listdir(directory))
-    assert total < 14e6, f"presets take {total / 1e6:.1f} MB"  # git holds them; hard cap 25 MB
+    assert total < 15e6, f"presets take {total / 1e6:.1f} MB"  # git holds them; hard cap 25 MB
 
 
 @pytest.mark.parametrize("name", sorted(EXPECTED))
