@@ -12,10 +12,10 @@ command line override it. A model flag the chosen model does not have is an erro
 model's settings. Prints the final result as JSON on stdout.
 
 ``--preset`` (a name of :func:`tfgen.presets.names` or a preset directory) starts from a trained
-preset's weights: the model and its whole config come from the preset, and its dataset, batch
-size, learning rate and seed are the defaults of those flags. A model-config flag, a different
-``--model`` or an ``--experiment`` with ``--preset`` is an error, as is a ``--dataset`` whose
-images differ from the preset's (shape or binarization).
+preset's weights: the model and its whole config come from the preset, and its dataset, image
+size, batch size, learning rate and seed are the defaults of those flags. A model-config flag, a
+different ``--model`` or an ``--experiment`` with ``--preset`` is an error, as is a ``--dataset``
+or ``--image_size`` whose images differ from the preset's (shape or binarization).
 """
 
 from __future__ import annotations
@@ -108,7 +108,7 @@ def _selection(argv: Sequence[str]):
 
 def _preset_train_fields(preset) -> dict:
     """The training settings a preset was made with that fine-tuning starts from."""
-    keys = ("dataset", "batch_size", "learning_rate", "seed")
+    keys = ("dataset", "image_size", "batch_size", "learning_rate", "seed")
     return {k: preset.config["train_config"][k] for k in keys}
 
 
@@ -133,7 +133,7 @@ def _resolve_preset(flag_values: flags.FlagValues) -> tuple[str, dict, TrainConf
     cfg = TrainConfig(**train_fields)
     if cfg.image_size or cfg.binarize or cfg.dataset != preset.dataset:
         spec = get_spec(cfg.dataset, cfg.image_size or None, cfg.binarize)
-        trained = get_spec(preset.dataset)
+        trained = get_spec(preset.dataset, preset.image_size)
         if (spec.shape, spec.binarized, spec.kind) != (trained.shape, trained.binarized,
                                                        trained.kind):
             raise ValueError(

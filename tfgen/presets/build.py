@@ -90,7 +90,7 @@ def build(recipe: Recipe, root: str, log=print) -> dict[str, Any]:
         began = time.monotonic()
         result = train(recipe.model, dict(recipe.model_config), cfg, run_name=recipe.name)
         wall = time.monotonic() - began
-        spec = data.get_spec(recipe.dataset)
+        spec = data.get_spec(recipe.dataset, image_size=recipe.image_size)
         trained = restore_trained(recipe.model, dict(recipe.model_config), spec, cfg.output_dir,
                                   seed=recipe.seed)
         # An uncompiled twin holds the weights without optimizer state.
@@ -102,7 +102,7 @@ def build(recipe: Recipe, root: str, log=print) -> dict[str, Any]:
         os.makedirs(out)
         model.save_weights(os.path.join(out, manifest.WEIGHTS))
 
-        images = measure.test_images(recipe.dataset, recipe.seed)
+        images = measure.test_images(recipe.dataset, recipe.seed, image_size=recipe.image_size)
         log(f"[{recipe.name}] measuring on {len(images)} test images")
         began_eval = time.monotonic()
         figs = measure.figures(model, images)
@@ -125,12 +125,12 @@ def build(recipe: Recipe, root: str, log=print) -> dict[str, Any]:
             "model_class": f"{cls.__module__}.{cls.__qualname__}",
             "model_config": dataclasses.asdict(model.config),
             "image_shape": list(model.image_shape), "data_kind": model.data_kind,
-            "dataset": recipe.dataset, "seed": recipe.seed,
+            "dataset": recipe.dataset, "image_size": recipe.image_size, "seed": recipe.seed,
             "recipe": {"model_config": dict(recipe.model_config),
                        "train_config": dict(recipe.train_config)},
             "train_config": dataclasses.asdict(cfg), "command": command(recipe),
             "figures": figs, "untrained_figures": untrained_figs,
-            "eval": {"split": "test", "first_images": measure.EVAL_IMAGES,
+            "eval": {"split": "test", "first_images": int(len(images)),
                      "binarize_seed": recipe.seed, "eval_seconds": round(eval_seconds, 1)},
             "training": {"steps": result["step"], "wall_clock_seconds": round(wall, 1),
                          "train_seconds_in_fit": round(result["train_seconds"], 1),

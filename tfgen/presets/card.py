@@ -41,6 +41,16 @@ def figure_lines(figures: dict[str, Any]) -> list[str]:
     return lines
 
 
+def _dataset_text(config: dict[str, Any]) -> str:
+    if config["dataset"] == "photo_patches":
+        size = config.get("image_size")
+        return (f"{size}x{size} 8-bit RGB patches of the offline photographs that `tfgen.data` "
+                "reads (scikit-image's and scikit-learn's sample images; test patches from each "
+                "photo's right fifth); `image_size` "
+                f"{size} in training, measurement and `tfgen.presets.load`")
+    return "Fashion-MNIST, read from the Debian package `dataset-fashion-mnist` by `tfgen.data`"
+
+
 def card_text(config: dict[str, Any]) -> str:
     training, machine = config["training"], config["training"]["machine"]
     figures = config["figures"]
@@ -60,9 +70,8 @@ def card_text(config: dict[str, Any]) -> str:
         f"- Config: `{config['model_config']}`",
         f"- Load: `tfgen.presets.load('{config['name']}')`", "",
         "## Data", "",
-        f"- Dataset `{config['dataset']}` (Fashion-MNIST, read from the Debian package "
-        "`dataset-fashion-mnist` by `tfgen.data`); train split minus the seeded validation "
-        "carve-out", "",
+        f"- Dataset `{config['dataset']}` ({_dataset_text(config)}); train split minus the "
+        "seeded validation carve-out", "",
         "## Training", "",
         f"- Command: `{config['command']}`",
         f"- Steps: {training['steps']} (batch {config['train_config']['batch_size']}, learning "

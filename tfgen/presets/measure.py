@@ -29,12 +29,15 @@ CHECK_IMAGES = 4
 GRID_SAMPLES = 36
 
 
-def test_images(dataset: str, seed: int = 0, count: int = EVAL_IMAGES) -> np.ndarray:
+def test_images(dataset: str, seed: int = 0, count: int = EVAL_IMAGES,
+                image_size: int | None = None) -> np.ndarray:
     """uint8 ``[count, H, W, C]``: the first ``count`` images of ``dataset``'s test split
-    (binarized datasets: frozen binarization keyed by ``seed``)."""
+    (binarized datasets: frozen binarization keyed by ``seed``) at side ``image_size`` (None or
+    0: the dataset's own size; e.g. the patch side of ``photo_patches``). Fewer than ``count``
+    when the split is smaller."""
     from tfgen import data
 
-    ds, _ = data.load(dataset, "test", seed=seed)
+    ds, _ = data.load(dataset, "test", seed=seed, image_size=image_size or None)
     images = [image for image, _ in ds.take(count).as_numpy_iterator()]
     return np.stack(images)
 

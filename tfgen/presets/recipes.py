@@ -38,6 +38,15 @@ class Recipe:
     train_config: Mapping[str, Any] = dataclasses.field(default_factory=dict)
     seed: int = 0
 
+    @property
+    def image_size(self) -> int | None:
+        """The image side the recipe trains and is measured at (``train_config["image_size"]``;
+        None: the dataset's own size)."""
+        return int(self.train_config.get("image_size", 0)) or None
+
+
+#: The image side of the colour (photo_patches) presets.
+PHOTO_SIZE = 16
 
 _RECIPES = (
     Recipe(
@@ -70,6 +79,37 @@ _RECIPES = (
         model_config={"loss": "wgan-gp", "generator": "dcgan", "critic": "dcgan",
                       "latent_dim": 128, "generator_dim": 32, "critic_dim": 32},
         train_config={"train_steps": 100, "batch_size": 5 * 64, "learning_rate": 2e-4}),
+    # Colour: 8-bit RGB patches of the offline photographs, all three at PHOTO_SIZE (the
+    # recipe's image_size reaches training, measurement, config.json and tfgen.presets.load).
+    Recipe(
+        "pixelcnn_pp_photo_patches",
+        f"PixelCNN++ (1 gated ResNet block per stage, 32 filters, 5 logistic components, dropout "
+        f"0.5) on {PHOTO_SIZE}x{PHOTO_SIZE} 8-bit RGB photo patches; exact NLL.",
+        model="pixelcnn_pp", dataset="photo_patches",
+        model_config={"nr_resnet": 1, "nr_filters": 32, "nr_logistic_mix": 5, "dropout": 0.5},
+        train_config={"image_size": PHOTO_SIZE, "train_steps": 200, "batch_size": 16,
+                      "learning_rate": 1e-3}),
+    Recipe(
+        "iaf_vae_photo_patches",
+        f"IAF-VAE (ResNet width 32, a latent map of 8 channels at half resolution, 2 IAF steps "
+        f"of width 16, 3-component discretized logistic mixture) on {PHOTO_SIZE}x{PHOTO_SIZE} "
+        "8-bit RGB photo patches.",
+        model="iaf_vae", dataset="photo_patches",
+        model_config={"latent_channels": 8, "filters": 32, "downsamples": 1, "res_blocks": 1,
+                      "context_channels": 8, "flow_steps": 2, "flow_filters": 16,
+                      "flow_layers": 2, "likelihood": "logistic", "mixture_components": 3,
+                      "kl_warmup_steps": 100, "log_prob_samples": 16},
+        train_config={"image_size": PHOTO_SIZE, "train_steps": 200, "batch_size": 32,
+                      "learning_rate": 1e-3}),
+    Recipe(
+        "hierarchical_pixelvae_photo_patches",
+        f"Two-level PixelVAE (the model's CPU defaults: z1 map of 8 channels at quarter "
+        f"resolution, 32-d z2, PixelCNNs in both decoders) on {PHOTO_SIZE}x{PHOTO_SIZE} 8-bit "
+        "RGB photo patches, short KL warm-ups.",
+        model="hierarchical_pixelvae", dataset="photo_patches",
+        model_config={"kl1_warmup_steps": 50, "kl2_warmup_steps": 100, "log_prob_samples": 16},
+        train_config={"image_size": PHOTO_SIZE, "train_steps": 200, "batch_size": 32,
+                      "learning_rate": 1e-3}),
 )
 RECIPES: dict[str, Recipe] = {r.name: r for r in _RECIPES}
 

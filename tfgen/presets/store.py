@@ -33,7 +33,8 @@ class Preset:
     """A verified preset directory and its ``config.json``.
 
     ``config`` keys: ``name``, ``model`` (registry name), ``model_class``, ``model_config``
-    (every field of the model's Config), ``image_shape``, ``dataset``, ``seed``,
+    (every field of the model's Config), ``image_shape``, ``image_size`` (the side the dataset
+    was read at; null: its own size), ``dataset``, ``seed``,
     ``train_config``, ``command``, ``figures`` (see :mod:`tfgen.presets.measure`; nats per
     image and bits/dim), ``untrained_figures``, ``training`` (steps, wall-clock seconds, machine).
     """
@@ -53,6 +54,11 @@ class Preset:
     @property
     def dataset(self) -> str:
         return self.config["dataset"]
+
+    @property
+    def image_size(self) -> int | None:
+        """The side the dataset was read at (None: the dataset's own size)."""
+        return self.config.get("image_size") or None
 
 
 def preset_dir(name_or_dir: str) -> str:
@@ -86,7 +92,7 @@ def build_from_config(config: dict[str, Any]):
     from tfgen import data
     from tfgen.models import build_model
 
-    spec = data.get_spec(config["dataset"])
+    spec = data.get_spec(config["dataset"], image_size=config.get("image_size") or None)
     model = build_model(config["model"], spec, seed=int(config["seed"]),
                         **config["model_config"])
     if list(model.image_shape) != list(config["image_shape"]):
