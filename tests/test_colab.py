@@ -42,7 +42,7 @@ def _hierarchical_pixelvae(ns):
     assert ns["result"]["step"] == STEPS
     assert 0 < ns["bits_per_dim"] < 8.5
     assert {k: v.shape for k, v in ns["levels"].items()} == {
-        k: (ns["COLUMNS"], 32, 32, 3) for k in ("z2", "z1", "pixels")}
+        k: (ns["COLUMNS"], ns["size"], ns["size"], 3) for k in ("z2", "z1", "pixels")}
 
 
 CHECKS = {"pixelvae_quickstart.ipynb": _pixelvae_quickstart, "wgan_gp.ipynb": _wgan_gp,
