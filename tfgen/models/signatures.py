@@ -42,6 +42,7 @@ from typing import Any
 import tensorflow as tf
 
 from tfgen.data.spec import IMAGE
+from tfgen.distributions.pixel import bits_per_dim
 from tfgen.utils.registry import lookup
 
 
@@ -92,8 +93,7 @@ def data_out(model, method: str, value) -> dict[str, tf.Tensor]:
 
 def _with_bits(model, method: str, log_prob) -> dict[str, tf.Tensor]:
     log_prob = checked(method, "log_prob", log_prob, tf.float32, 1)
-    nats_to_bits = 1.0 / (math.prod(int(d) for d in model.image_shape) * math.log(2.0))
-    return {"log_prob": log_prob, "bits_per_dim": -log_prob * nats_to_bits}
+    return {"log_prob": log_prob, "bits_per_dim": bits_per_dim(log_prob, model.image_shape)}
 
 
 def _log_prob(model) -> Signature:
