@@ -13,6 +13,7 @@ import os
 import numpy as np
 import pytest
 import tensorflow as tf
+from ood_protocol_spies import run_protocol_spied
 
 from tfds_metadata import write_tfds_metadata
 from tfgen import data, models
@@ -49,32 +50,18 @@ def run(tmp_path_factory):
                    "pixels": "8bit", "models": ("vae",), "classes": (HELD_OUT,),
                    "train_steps": 2, "perturb_probability": MU, "eval_examples": 100,
                    "reference_examples": 20})
-    calls, perturbed = [], []
-    real_train, real_perturb = study.train, data.transforms.perturb_pixels
 
-    def train_spy(model, config, train_cfg, run_name=None, callbacks=()):
-        calls.append(train_cfg)
-        return real_train(model, config, train_cfg, run_name, callbacks)
-
-    def perturb_spy(images, probability, seed):  # records the batches the trainer perturbs
-        out = real_perturb(images, probability, seed)
-
+    def record_batches(perturbed, probability, images, result):
+        """Records every batch the trainer perturbs, before and after."""
         def record(x, y):
             perturbed.append((probability, x.copy(), y.copy()))
             return y
 
-        recorded = tf.numpy_function(record, [images, out], tf.uint8)
-        recorded.set_shape(out.shape)
+        recorded = tf.numpy_function(record, [images, result], tf.uint8)
+        recorded.set_shape(result.shape)
         return recorded
 
-    mp = pytest.MonkeyPatch()
-    mp.setattr(study, "train", train_spy)
-    mp.setattr(data.transforms, "perturb_pixels", perturb_spy)
-    try:
-        summary = run_protocol(cfg, out)
-    finally:
-        mp.undo()
-    return {"out": out, "cfg": cfg, "summary": summary, "calls": calls, "perturbed": perturbed}
+    return run_protocol_spied(cfg, out, record_batches)
 
 
 def test_likelihood_model_is_trained_and_scored_on_8bit_images(run):

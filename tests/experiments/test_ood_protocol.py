@@ -7,6 +7,7 @@ import os
 
 import numpy as np
 import pytest
+from ood_protocol_spies import run_protocol_spied
 
 from tfgen import data
 from tfgen.experiments import study
@@ -34,28 +35,11 @@ def run(tmp_path_factory):
     cfg = resolve({"profile": "smoke", "name": "ood_test", "models": ("vae",),
                    "classes": CLASSES, "train_steps": 15, "steps_per_epoch": 15, "background": True,
                    "export": False, "resume": True})
-    calls = []
-    real_train = study.train
+    def record(perturbed, probability, images, result):
+        perturbed.append(probability)  # traced once per run that perturbs
+        return result
 
-    def spy(model, config, train_cfg, run_name=None, callbacks=()):
-        calls.append(train_cfg)
-        return real_train(model, config, train_cfg, run_name, callbacks)
-
-    perturbed = []  # the trainer's pipeline traces the perturbation once per run that uses it
-    real_perturb = data.transforms.perturb_pixels
-
-    def perturb_spy(images, probability, seed):
-        perturbed.append(probability)
-        return real_perturb(images, probability, seed)
-
-    mp = pytest.MonkeyPatch()
-    mp.setattr(study, "train", spy)
-    mp.setattr(data.transforms, "perturb_pixels", perturb_spy)
-    try:
-        summary = run_protocol(cfg, out)
-    finally:
-        mp.undo()
-    return {"out": out, "cfg": cfg, "summary": summary, "calls": calls, "perturbed": perturbed}
+    return run_protocol_spied(cfg, out, record)
 
 
 def test_training_data_has_no_image_of_the_held_out_class(run):
