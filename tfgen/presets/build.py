@@ -69,6 +69,30 @@ def gan_sample_quality(model, dataset: str, num: int = 1000) -> dict[str, Any]:
     return out
 
 
+def write_weights(recipe: Recipe, spec, weights: list, path: str):
+    """Save ``weights`` (``model.get_weights()`` of a ``recipe`` model) to ``path`` through an
+    uncompiled twin (no optimizer state) and return the twin.
+
+    Keras names unnamed layers and models from a per-process counter (``flatten_4``, ``vae_1``)
+    and the weights file records those names, so Keras' session is cleared first (the global
+    dtype policy is kept): the file's bytes, and its sha256, depend on the weights only, not on
+    how many models the process built before.
+    """
+    import keras
+
+    from tfgen.models import build_model
+
+    policy = keras.config.dtype_policy()
+    keras.utils.clear_session(free_memory=False)
+    keras.config.set_dtype_policy(policy)
+    keras.utils.set_random_seed(recipe.seed)
+    model = build_model(recipe.model, spec, seed=recipe.seed, **recipe.model_config)
+    model.build_for()
+    model.set_weights(weights)
+    model.save_weights(path)
+    return model
+
+
 def build(recipe: Recipe, root: str, log=print) -> dict[str, Any]:
     """Train ``recipe`` and write ``root/<name>/`` (replacing an existing one atomically).
 
@@ -93,14 +117,10 @@ def build(recipe: Recipe, root: str, log=print) -> dict[str, Any]:
         spec = data.get_spec(recipe.dataset, image_size=recipe.image_size)
         trained = restore_trained(recipe.model, dict(recipe.model_config), spec, cfg.output_dir,
                                   seed=recipe.seed)
-        # An uncompiled twin holds the weights without optimizer state.
-        keras.utils.set_random_seed(recipe.seed)
-        model = build_model(recipe.model, spec, seed=recipe.seed, **recipe.model_config)
-        model.build_for()
-        model.set_weights(trained.get_weights())
         out = os.path.join(work, "preset")
         os.makedirs(out)
-        model.save_weights(os.path.join(out, manifest.WEIGHTS))
+        model = write_weights(recipe, spec, trained.get_weights(),
+                              os.path.join(out, manifest.WEIGHTS))
 
         images = measure.test_images(recipe.dataset, recipe.seed, image_size=recipe.image_size)
         log(f"[{recipe.name}] measuring on {len(images)} test images")
